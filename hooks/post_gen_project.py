@@ -1,0 +1,92 @@
+"""Remove what was not chosen, then say what to do next.
+
+Every file ships in the template as plain Python; this hook (not Jinja in
+every file) decides which ones the generated project keeps.
+"""
+
+import shutil
+from pathlib import Path
+
+LAYOUT = "{{ cookiecutter.layout }}"
+APP_TYPE = "{{ cookiecutter.wechat_app_type }}"
+DATABASE = "{{ cookiecutter.database }}"
+CACHE = "{{ cookiecutter.cache }}"
+USE_JSSDK = {{ cookiecutter.use_jssdk }}
+USE_OAUTH = {{ cookiecutter.use_oauth }}
+
+PROJECT = Path.cwd()
+
+
+def remove(*paths):
+    for path in paths:
+        target = PROJECT / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def remove_requirement(package):
+    requirements = PROJECT / "requirements.txt"
+    lines = requirements.read_text(encoding="utf-8").splitlines(keepends=True)
+    requirements.write_text("".join(line for line in lines if not line.startswith(package)), encoding="utf-8")
+
+
+def remove_full_layout():
+    remove("manage.py", "config", "handlers")
+
+
+def remove_single_file_layout():
+    remove("app.py")
+
+
+def remove_postgresql():
+    remove_requirement("psycopg")
+
+
+def remove_redis():
+    remove_requirement("redis")
+
+
+def remove_database_cache_tests():
+    remove("tests/test_cache_database.py")
+
+
+def notes():
+    lines = []
+    if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
+        lines.append("Note: JSSDK and web OAuth are official-account features; a mini_program project leaves them out.")
+        lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目不包含它们。")
+    return lines
+
+
+def next_steps():
+    manage = "python app.py" if LAYOUT == "single_file" else "python manage.py"
+    return [
+        "",
+        "Next steps 下一步:",
+        f"  cd {PROJECT.name}",
+        "  python -m venv .venv && . .venv/bin/activate",
+        "  pip install -r requirements-dev.txt",
+        f"  {manage} migrate",
+        f"  {manage} runserver 0.0.0.0:80",
+        "",
+    ]
+
+
+def main():
+    if LAYOUT == "single_file":
+        remove_full_layout()
+    else:
+        remove_single_file_layout()
+    if DATABASE != "postgresql":
+        remove_postgresql()
+    if CACHE != "redis":
+        remove_redis()
+    else:
+        remove_database_cache_tests()
+    print("\n".join(notes() + next_steps()))
+
+
+if __name__ == "__main__":
+    main()

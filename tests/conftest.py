@@ -1,0 +1,54 @@
+"""Generate projects from the template and run things in them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/{name}"
+REDIS_URL = "redis://127.0.0.1:6379/{db}"
+
+
+def generate(output_dir, **answers):
+    """Generate a project with ``answers`` (the rest default); its path."""
+    answers.setdefault("project_slug", "proj")
+    path = cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(output_dir), extra_context=answers)
+    return Path(path)
+
+
+def project_env(project, **extra):
+    """Environment for commands in a generated project: real PostgreSQL and Redis when chosen."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "WECHAT_"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("CACHE_URL", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    requirements = (project / "requirements.txt").read_text()
+    if "psycopg" in requirements:
+        env["DATABASE_URL"] = POSTGRES_URL.format(name=f"tpl_{project.parent.name}"[:60])
+    env.update(extra)
+    return env
+
+
+def run(project, *args, python=sys.executable, timeout=600, **env):
+    """Run ``python *args`` in a generated project; the CompletedProcess."""
+    return subprocess.run(
+        [str(python), *args],
+        cwd=project,
+        env=project_env(project, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def manage(project):
+    return ["app.py"] if (project / "app.py").exists() else ["manage.py"]
+
+
+@pytest.fixture(scope="session")
+def output_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("generated")

@@ -1,0 +1,98 @@
+"""{{ cookiecutter.project_name }}: the whole project in one file, read top to bottom.
+
+单文件项目：配置、处理器、URL 都在这里。运行 Run:
+
+    python app.py migrate
+    python app.py runserver 0.0.0.0:80
+
+This module is also its own settings module (DJANGO_SETTINGS_MODULE=app), so
+``gunicorn app`` and ``pytest`` work too. The WeChat machinery lives in the
+``wechat`` package next to this file.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import environ
+from django.urls import include, path
+
+from wechat.environment import cache_settings, database_settings, https_settings, read_env_file, wechat_settings
+
+# ---------------------------------------------------------------------------
+# Settings 配置 (environment variables, or a .env file next to this one)
+# ---------------------------------------------------------------------------
+BASE_DIR = Path(__file__).resolve().parent
+env = environ.Env()
+read_env_file(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+if DEBUG:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only-do-not-deploy")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
+else:  # production: refuses to start without a secret key and host names
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+    globals().update(https_settings(env))
+
+ROOT_URLCONF = __name__
+WSGI_APPLICATION = f"{__name__}.application"
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "wechat",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+DATABASES = database_settings(env, "{{ cookiecutter.__database_url }}", BASE_DIR)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")  # tokens, dedup, context
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+globals().update(wechat_settings(env))  # WECHAT_TOKEN, WECHAT_APP_ID, ... (see .env.example)
+WECHAT_HANDLERS = []  # the handlers are below, in this file
+
+# ---------------------------------------------------------------------------
+{% include "handlers/examples.py" %}
+
+# ---------------------------------------------------------------------------
+# URLs: enter http(s)://<your host>/wechat/ on WeChat's server configuration page.
+# ---------------------------------------------------------------------------
+urlpatterns = [
+    path("wechat/", include("wechat.urls")),
+]
+
+# ---------------------------------------------------------------------------
+# Entry points: `python app.py <command>`, and `gunicorn app` (WSGI)
+# ---------------------------------------------------------------------------
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
+
+
+def __getattr__(name):
+    """``app.application``, created on first use, so importing settings starts nothing."""
+    if name != "application":
+        raise AttributeError(name)
+    from django.core.wsgi import get_wsgi_application
+
+    global application
+    application = get_wsgi_application()
+    return application
+
+
+if __name__ == "__main__":
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

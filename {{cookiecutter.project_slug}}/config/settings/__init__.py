@@ -1,0 +1,1 @@
+"""Settings: ``local`` (manage.py's default), ``production`` (wsgi/asgi), ``test`` (pytest)."""

@@ -1,0 +1,16 @@
+# Handlers: edit these, or add modules next to this one.
+# 消息处理器：修改下面的函数，或新建模块（会被自动导入）。
+# Return a str (text reply), a list of articles, a wechatpy reply, or None ("success").
+from wechat import router
+
+
+@router.event("subscribe")
+def welcome(message):
+    """A user followed the account (关注)."""
+    return "欢迎关注！发送任意文字，我会回复你。Welcome! Send me any text."
+
+
+@router.text()
+def echo(message):
+    """Any text message: reply with the text received."""
+    return f"你说：{message.content}\nYou said: {message.content}"

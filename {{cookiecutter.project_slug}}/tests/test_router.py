@@ -1,0 +1,122 @@
+"""Matching rules and their documented order, on a router of the test's own."""
+
+import pytest
+
+from wechat.router import Router
+from wechat.testing import PushBuilder, to_xml
+from wechat.webhook import parse
+
+push = PushBuilder("t")
+
+
+def message(msg_type, **fields):
+    return parse(to_xml(push.fields(msg_type, **fields)).encode())[0]
+
+
+def text(content):
+    return message("text", Content=content)
+
+
+def event(name, key=None, **fields):
+    if key is not None:
+        fields["EventKey"] = key
+    return message("event", Event=name, **fields)
+
+
+@pytest.fixture
+def router():
+    return Router()
+
+
+def test_exact_text_wins_over_regex_and_type_handlers(router):
+    router.text()(lambda m: "any text")
+    router.text(regex="^hel")(lambda m: "regex")
+    router.text("hello")(lambda m: "exact")
+    assert router.dispatch(text("hello")) == "exact"
+    assert router.dispatch(text("help")) == "regex"
+    assert router.dispatch(text("bye")) == "any text"
+
+
+def test_regex_match_is_on_the_message(router):
+    router.text(regex=r"^天气\s*(\S+)")(lambda m: f"weather in {m.match.group(1)}")
+    assert router.dispatch(text("天气 北京")) == "weather in 北京"
+
+
+def test_predicates_and_regexes_run_in_registration_order(router):
+    router.text(when=lambda m: len(m.content) > 3)(lambda m: "long")
+    router.text(regex="^a")(lambda m: "starts with a")
+    assert router.dispatch(text("abcdef")) == "long"
+    assert router.dispatch(text("ab")) == "starts with a"
+
+
+def test_default_only_when_nothing_else_matches(router):
+    router.default(lambda m: "default")
+    router.message("image")(lambda m: "image")
+    assert router.dispatch(message("image", PicUrl="u", MediaId="m")) == "image"
+    assert router.dispatch(message("voice", MediaId="m", Format="amr")) == "default"
+
+
+def test_no_handler_returns_none(router):
+    assert router.dispatch(text("anything")) is None
+
+
+@pytest.mark.parametrize(
+    "msg_type, fields",
+    [
+        ("text", {"Content": "c"}),
+        ("image", {"PicUrl": "u", "MediaId": "m"}),
+        ("voice", {"MediaId": "m", "Format": "amr"}),
+        ("video", {"MediaId": "m", "ThumbMediaId": "t"}),
+        ("shortvideo", {"MediaId": "m", "ThumbMediaId": "t"}),
+        ("location", {"Location_X": "23.1", "Location_Y": "113.3", "Scale": "20", "Label": "广州"}),
+        ("link", {"Title": "t", "Description": "d", "Url": "http://x"}),
+    ],
+)
+def test_every_message_type_reaches_its_handler(router, msg_type, fields):
+    for each in ("text", "image", "voice", "video", "shortvideo", "location", "link"):
+        router.message(each)(lambda m, each=each: each)
+    assert router.dispatch(message(msg_type, **fields)) == msg_type
+
+
+@pytest.mark.parametrize(
+    "name, key, fields",
+    [
+        ("subscribe", None, {}),
+        ("unsubscribe", None, {}),
+        ("SCAN", "123", {"Ticket": "t"}),
+        ("LOCATION", None, {"Latitude": "23.1", "Longitude": "113.3", "Precision": "119"}),
+        ("CLICK", "MENU_A", {}),
+        ("VIEW", "http://example.com/", {}),
+    ],
+)
+def test_every_event_reaches_its_handler(router, name, key, fields):
+    for each in ("subscribe", "unsubscribe", "SCAN", "LOCATION", "CLICK", "VIEW"):
+        router.event(each)(lambda m, each=each: each)
+    assert router.dispatch(event(name, key, **fields)) == name
+
+
+def test_event_with_key_wins_over_the_whole_event(router):
+    router.event("CLICK")(lambda m: "any click")
+    router.event("CLICK", key="MENU_A")(lambda m: "menu a")
+    assert router.dispatch(event("CLICK", "MENU_A")) == "menu a"
+    assert router.dispatch(event("CLICK", "MENU_B")) == "any click"
+
+
+def test_scan_to_subscribe_is_a_subscribe(router):
+    router.event("subscribe")(lambda m: "welcome")
+    assert router.dispatch(event("subscribe", "qrscene_7", Ticket="t")) == "welcome"
+
+
+def test_registering_the_same_match_twice_is_an_error(router):
+    router.text("hi")(lambda m: 1)
+
+    def other(message):
+        return 2
+
+    with pytest.raises(ValueError, match="already handled"):
+        router.text("hi")(other)
+
+
+def test_text_takes_one_matcher(router):
+    with pytest.raises(TypeError):
+        router.text("a", regex="b")

@@ -1,0 +1,64 @@
+"""Messages in, replies out, in every encryption mode, through the generated example handlers."""
+
+import logging
+
+import xmltodict
+
+from . import probes  # noqa: F401  (registers the probe handlers)
+
+
+def test_text_gets_a_reply_containing_the_text(wechat_any_mode):
+    reply = wechat_any_mode.send_text("你好，世界")
+    assert reply["MsgType"] == "text"
+    assert "你好，世界" in reply["Content"]
+
+
+def test_reply_is_addressed_back_to_the_sender(wechat):
+    reply = wechat.send_text("hello")
+    assert reply["ToUserName"] == wechat.push.openid
+    assert reply["FromUserName"] == wechat.push.account
+
+
+def test_subscribe_gets_the_welcome(wechat_any_mode):
+    reply = wechat_any_mode.send_event("subscribe")
+    assert reply["MsgType"] == "text"
+    assert "欢迎" in reply["Content"]
+
+
+def test_subscribe_by_qr_code_gets_the_welcome(wechat):
+    reply = wechat.send_event("subscribe", key="qrscene_42", Ticket="t")
+    assert "欢迎" in reply["Content"]
+
+
+def test_reply_is_encrypted_in_safe_mode(wechat_in):
+    wechat = wechat_in("safe")
+    response = wechat.deliver(wechat.push.text_fields("secret"))
+    envelope = xmltodict.parse(response.content)["xml"]
+    assert set(envelope) == {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
+    assert b"secret" not in response.content
+    assert "secret" in wechat.push.read_reply(response.content)["Content"]
+
+
+def test_unhandled_message_gets_success(wechat):
+    # No example handler takes images: WeChat gets "success" and shows nothing.
+    response = wechat.deliver(wechat.push.fields("image", PicUrl="http://x/y.jpg", MediaId="m1"))
+    assert response.status_code == 200
+    assert response.content == b"success"
+
+
+def test_reply_stays_valid_xml_when_the_text_contains_cdata_end(wechat_any_mode):
+    reply = wechat_any_mode.send_text("a]]>b<c>&d")
+    assert "a]]>b<c>&d" in reply["Content"]
+
+
+def test_reply_drops_characters_xml_forbids(wechat):
+    reply = wechat.send_text("__probe: unsafe reply__")
+    assert reply["Content"] == "bellhere ]]> end"
+
+
+def test_failing_handler_is_logged_and_wechat_gets_success(wechat, caplog):
+    with caplog.at_level(logging.ERROR, logger="wechat.handler"):
+        response = wechat.deliver(wechat.push.text_fields("__probe: raise__"))
+    assert response.status_code == 200
+    assert response.content == b"success"
+    assert "broken on purpose" in caplog.text

@@ -1,0 +1,35 @@
+"""The GET WeChat sends when the server URL is saved on its configuration page."""
+
+from wechat.testing import PushBuilder
+
+from .conftest import TOKEN
+
+
+def test_url_check_echoes_echostr(client):
+    query = PushBuilder(TOKEN).url_check(echostr="5927416837394528521")
+    response = client.get(f"/wechat/?{query}")
+    assert response.status_code == 200
+    assert response.content == b"5927416837394528521"
+
+
+def test_url_check_with_wrong_token_is_403(client):
+    query = PushBuilder("another-token").url_check()
+    response = client.get(f"/wechat/?{query}")
+    assert response.status_code == 403
+    assert b"signature" in response.content
+
+
+def test_url_check_without_parameters_is_403(client):
+    response = client.get("/wechat/")
+    assert response.status_code == 403
+
+
+def test_url_check_without_echostr_is_400(client):
+    query = PushBuilder(TOKEN).url_check(echostr="")
+    assert client.get(f"/wechat/?{query}").status_code == 400
+
+
+def test_other_methods_are_405(client):
+    response = client.put("/wechat/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"

@@ -1,0 +1,61 @@
+"""System checks for WeChat settings (``manage.py check``)."""
+
+import base64
+import binascii
+
+from django.core import checks
+
+from .conf import ENCRYPT_MODES, app_settings
+
+
+def valid_aes_key(key):
+    if len(key) != 43:
+        return False
+    try:
+        return len(base64.b64decode(key + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+@checks.register("wechat")
+def check_webhook_settings(app_configs, **kwargs):
+    errors = []
+    mode = app_settings.ENCRYPT_MODE
+    if mode not in ENCRYPT_MODES:
+        errors.append(
+            checks.Error(
+                f"WECHAT_ENCRYPT_MODE is {mode!r}.",
+                hint="Use plain (明文), compatible (兼容) or safe (安全), as on the WeChat server configuration page.",
+                id="wechat.E001",
+            )
+        )
+    elif mode != "plain" and not valid_aes_key(app_settings.ENCODING_AES_KEY):
+        errors.append(
+            checks.Error(
+                f"WECHAT_ENCRYPT_MODE is {mode} but WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey.",
+                hint="Copy the EncodingAESKey from the WeChat server configuration page.",
+                id="wechat.E002",
+            )
+        )
+    if not app_settings.TOKEN:
+        errors.append(
+            checks.Warning(
+                "WECHAT_TOKEN is empty: WeChat's pushes cannot be verified.",
+                hint="Set it to the Token of the WeChat server configuration page.",
+                id="wechat.W001",
+            )
+        )
+    return errors
+
+
+@checks.register("wechat", deploy=True)
+def check_deploy_settings(app_configs, **kwargs):
+    if app_settings.ENCRYPT_MODE == "plain":
+        return [
+            checks.Warning(
+                "WECHAT_ENCRYPT_MODE is plain: messages travel unencrypted and their bodies are not signed.",
+                hint="Use safe mode (安全模式) in production and set WECHAT_ENCODING_AES_KEY.",
+                id="wechat.W002",
+            )
+        ]
+    return []

@@ -1,0 +1,79 @@
+"""Every ``WECHAT_*`` setting, typed and with its default, in one place.
+
+The rest of the package reads ``app_settings.TOKEN`` and never touches
+``django.conf.settings`` directly (django-allauth's ``app_settings`` pattern).
+Values are read on access, so ``override_settings`` works in tests.
+"""
+
+from django.conf import settings
+
+ENCRYPT_MODES = ("plain", "compatible", "safe")
+
+
+class WeChatSettings:
+    def _get(self, name, default):
+        return getattr(settings, "WECHAT_" + name, default)
+
+    @property
+    def APP_ID(self):
+        """The official account's AppID (开发者ID)."""
+        return self._get("APP_ID", "")
+
+    @property
+    def APP_SECRET(self):
+        return self._get("APP_SECRET", "")
+
+    @property
+    def TOKEN(self):
+        """The Token set on the server configuration page, used for signatures."""
+        return self._get("TOKEN", "")
+
+    @property
+    def ENCODING_AES_KEY(self):
+        """The 43-character EncodingAESKey; needed in compatible and safe modes."""
+        return self._get("ENCODING_AES_KEY", "")
+
+    @property
+    def ENCRYPT_MODE(self):
+        """``plain`` (明文), ``compatible`` (兼容) or ``safe`` (安全)."""
+        return self._get("ENCRYPT_MODE", "plain")
+
+    @property
+    def TIMESTAMP_TOLERANCE(self):
+        """Seconds a push may be early or late; 0 turns the check off."""
+        return self._get("TIMESTAMP_TOLERANCE", 300)
+
+    @property
+    def API_BASE_URL(self):
+        return self._get("API_BASE_URL", "https://api.weixin.qq.com/")
+
+    @property
+    def HANDLERS(self):
+        """Modules (or packages, with all their modules) that register handlers."""
+        return self._get("HANDLERS", ())
+
+    @property
+    def MAX_BODY_SIZE(self):
+        """Largest push body accepted, in bytes (WeChat's are a few KB)."""
+        return self._get("MAX_BODY_SIZE", 64 * 1024)
+
+    @property
+    def DEDUP_FRESH_SECONDS(self):
+        """A message younger than this cannot be a WeChat retry (WeChat waits 5 s).
+
+        Such messages skip the shared-store lookup; 0 looks up every message.
+        """
+        return self._get("DEDUP_FRESH_SECONDS", 3)
+
+    @property
+    def DEDUP_FLUSH_INTERVAL(self):
+        """Seconds between batched writes of dedup records; 0 writes each at once."""
+        return self._get("DEDUP_FLUSH_INTERVAL", 0.2)
+
+    @property
+    def DEDUP_TTL(self):
+        """How long a handled message's reply is kept for WeChat's retries."""
+        return self._get("DEDUP_TTL", 300)
+
+
+app_settings = WeChatSettings()

@@ -1,0 +1,84 @@
+"""Settings read from environment variables, shared by every layout.
+
+The project's settings (``config/settings/`` or ``app.py``) call these helpers,
+so an environment variable means the same thing whichever layout you chose.
+Each helper returns plain Django settings; nothing here runs at request time.
+"""
+
+import environ
+
+DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/"
+
+# django-environ maps URL schemes to Django's stock backends; these replace
+# them with the multi-process variants in ``wechat.cache``.
+CACHE_BACKENDS = {
+    "django.core.cache.backends.db.DatabaseCache": "wechat.cache.DatabaseCache",
+    "django.core.cache.backends.redis.RedisCache": "wechat.cache.RedisCache",
+    "django_redis.cache.RedisCache": "wechat.cache.RedisCache",
+}
+
+# SQLite tuned for several worker processes: WAL lets readers and one writer
+# work side by side, IMMEDIATE transactions take the write lock up front (no
+# "database is locked" half-way through), and synchronous=NORMAL is durable
+# across application crashes without an fsync on every commit.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+def read_env_file(env_file):
+    """Load ``.env`` when it exists; real environment variables win."""
+    if env_file.is_file():
+        environ.Env.read_env(str(env_file))
+
+
+def database_settings(env, default_url, base_dir):
+    """``DATABASES`` from ``DATABASE_URL``; a relative SQLite path is under ``base_dir``."""
+    database = env.db_url("DATABASE_URL", default=default_url)
+    database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=600)
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["NAME"] = str(base_dir / database["NAME"])
+        database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+    return {"default": database}
+
+
+def cache_settings(env, default_url):
+    """``CACHES`` from ``CACHE_URL``: ``dbcache://wechat_cache`` or ``redis://...``."""
+    cache = env.cache_url("CACHE_URL", default=default_url)
+    cache["BACKEND"] = CACHE_BACKENDS.get(cache["BACKEND"], cache["BACKEND"])
+    return {"default": cache}
+
+
+def wechat_settings(env):
+    """The ``WECHAT_*`` settings read by ``wechat.conf``."""
+    return {
+        "WECHAT_APP_ID": env.str("WECHAT_APP_ID", default=""),
+        "WECHAT_APP_SECRET": env.str("WECHAT_APP_SECRET", default=""),
+        "WECHAT_TOKEN": env.str("WECHAT_TOKEN", default=""),
+        "WECHAT_ENCODING_AES_KEY": env.str("WECHAT_ENCODING_AES_KEY", default=""),
+        "WECHAT_ENCRYPT_MODE": env.str("WECHAT_ENCRYPT_MODE", default="plain"),
+        "WECHAT_TIMESTAMP_TOLERANCE": env.int("WECHAT_TIMESTAMP_TOLERANCE", default=300),
+        "WECHAT_API_BASE_URL": env.str("WECHAT_API_BASE_URL", default=DEFAULT_API_BASE_URL),
+    }
+
+
+def https_settings(env):
+    """Production security settings; ``manage.py check --deploy`` is clean with them.
+
+    The webhook is exempt from the HTTPS redirect: WeChat may push to port 80
+    and does not follow redirects, and every push is signed anyway.
+    """
+    return {
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "SECURE_SSL_REDIRECT": env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True),
+        "SECURE_REDIRECT_EXEMPT": [r"^wechat/$"],
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": env.int("DJANGO_SECURE_HSTS_SECONDS", default=60),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True),
+        "SECURE_HSTS_PRELOAD": env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True),
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+    }

@@ -1,0 +1,154 @@
+"""Route each message or event to the first handler that matches it.
+
+Register handlers with decorators::
+
+    from wechat import router
+
+    @router.text("你好")                 # exact text
+    @router.text(regex=r"^天气\\s*(\\S+)") # regex; the match is message.match
+    @router.text(when=lambda m: len(m.content) > 100)   # predicate
+    @router.event("subscribe")
+    @router.event("CLICK", key="V1001_TODAY_MUSIC")
+    @router.message("image")             # any message type
+    @router.default
+
+The order is fixed and documented, so a catch-all can never shadow a specific
+handler, whatever the order in which modules are imported:
+
+1. exact text (``@router.text("...")``) and events with their key;
+2. regex and predicate handlers, in registration order;
+3. handlers for the whole message type or event (``@router.message("text")``,
+   ``@router.event("CLICK")``);
+4. the default handler.
+
+The first match runs and nothing else does: there is no pass-through.
+"""
+
+import re
+
+# wechatpy names these events after their flavour; they are the same WeChat event.
+EVENT_ALIASES = {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}
+
+
+def event_name(message):
+    name = message.event
+    return EVENT_ALIASES.get(name, name)
+
+
+def event_key(message):
+    return message._data.get("EventKey") or ""
+
+
+class Router:
+    def __init__(self):
+        self._exact_text = {}
+        self._exact_event = {}
+        self._conditional = []  # (message type or event name, test, handler)
+        self._by_type = {}
+        self._by_event = {}
+        self._default = None
+
+    # -- Registration -------------------------------------------------------
+    def text(self, content=None, *, regex=None, when=None):
+        """Text messages: exact ``content``, a ``regex`` (searched), or a ``when`` predicate."""
+        if sum(arg is not None for arg in (content, regex, when)) > 1:
+            raise TypeError("router.text() takes one of content, regex= or when=")
+        if content is not None:
+            return self._register_in(self._exact_text, content, "text")
+        if regex is not None:
+            return self._conditional_handler("text", _regex_test(re.compile(regex)))
+        if when is not None:
+            return self._conditional_handler("text", when)
+        return self._register_in(self._by_type, "text", "text")
+
+    def message(self, msg_type, *, when=None):
+        """Messages of a type: text, image, voice, video, shortvideo, location, link, ..."""
+        msg_type = msg_type.lower()
+        if msg_type == "event":
+            raise ValueError("use router.event() for events")
+        if when is not None:
+            return self._conditional_handler(msg_type, when)
+        return self._register_in(self._by_type, msg_type, f"{msg_type} messages")
+
+    def event(self, name, *, key=None, when=None):
+        """Events by name (subscribe, unsubscribe, SCAN, CLICK, VIEW, LOCATION, ...) and key."""
+        name = name.lower()
+        if key is not None:
+            return self._register_in(self._exact_event, (name, key), f"event {name} with key {key!r}")
+        if when is not None:
+            return self._conditional_handler("event:" + name, when)
+        return self._register_in(self._by_event, name, f"event {name}")
+
+    def default(self, handler):
+        """The handler for everything no other handler matched."""
+        if self._default is not None and not _same(self._default, handler):
+            raise ValueError(f"a default handler is already registered: {_name(self._default)}")
+        self._default = handler
+        return handler
+
+    def _register_in(self, table, key, what):
+        def decorator(handler):
+            existing = table.get(key)
+            if existing is not None and not _same(existing, handler):
+                raise ValueError(f"{what} is already handled by {_name(existing)}")
+            table[key] = handler
+            return handler
+
+        return decorator
+
+    def _conditional_handler(self, kind, test):
+        def decorator(handler):
+            self._conditional = [entry for entry in self._conditional if not _same(entry[2], handler)]
+            self._conditional.append((kind, test, handler))
+            return handler
+
+        return decorator
+
+    # -- Dispatch -----------------------------------------------------------
+    def resolve(self, message):
+        """The handler for ``message``, or None."""
+        if message.type == "event":
+            name = event_name(message)
+            kind = "event:" + name
+            specific = self._exact_event.get((name, event_key(message)))
+            general = self._by_event.get(name)
+        else:
+            kind = message.type
+            specific = self._exact_text.get(message.content) if kind == "text" else None
+            general = self._by_type.get(kind)
+        if specific is not None:
+            return specific
+        for entry_kind, test, handler in self._conditional:
+            if entry_kind == kind and test(message):
+                return handler
+        return general or self._default
+
+    def dispatch(self, message):
+        """Run the matching handler and return what it returned (None when none matched)."""
+        handler = self.resolve(message)
+        return handler(message) if handler is not None else None
+
+
+def _regex_test(pattern):
+    def test(message):
+        message.match = pattern.search(message.content)
+        return message.match is not None
+
+    return test
+
+
+def _name(handler):
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def _same(a, b):
+    """True when ``b`` is ``a`` defined again (its module reloaded), not just another handler."""
+    return (_name(a), _line(a)) == (_name(b), _line(b))
+
+
+def _line(handler):
+    code = getattr(handler, "__code__", None)
+    return code.co_firstlineno if code is not None else None
+
+
+router = Router()
