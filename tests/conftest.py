@@ -33,6 +33,19 @@ def project_env(project, **extra):
     return env
 
 
+def create_database(project):
+    """A fresh PostgreSQL database for a generated project that chose PostgreSQL."""
+    url = project_env(project).get("DATABASE_URL")
+    if url is None:
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def run(project, *args, python=sys.executable, timeout=600, **env):
     """Run ``python *args`` in a generated project; the CompletedProcess."""
     return subprocess.run(

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from .combinations import PARAMS
-from .conftest import generate, manage, run
+from .conftest import create_database, generate, manage, run
 
 LEFTOVER = re.compile(r"\{\{[^}]*cookiecutter|\{%-?[^%]*cookiecutter|\{%-?\s*(end)?raw\s*-?%\}")
 DEPLOY_ENV = {
@@ -23,7 +23,8 @@ DEPLOY_ENV = {
 @pytest.fixture(scope="module", params=PARAMS)
 def project(request, tmp_path_factory):
     answers = request.param
-    path = generate(tmp_path_factory.mktemp(request.node.callspec.id if hasattr(request.node, "callspec") else "p"), **answers)
+    path = generate(tmp_path_factory.mktemp("project"), **answers)
+    create_database(path)
     return path, answers
 
 

@@ -1,0 +1,64 @@
+"""The generated requirements install into fresh virtualenvs, with pip and with uv, on the
+oldest and newest supported Pythons, and the project's own tests pass there."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import generate, run
+
+
+def find_python(version):
+    """pyenv's interpreter for ``version`` (this machine's kind ships 3.10 to 3.13)."""
+    root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    found = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
+    assert found, f"Python {version} not found under {root}/versions (install it with pyenv)"
+    return found[-1]
+
+
+def check(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, **kwargs)
+    assert result.returncode == 0, " ".join(map(str, command)) + "\n" + result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+def run_project_tests(project, python):
+    result = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", python=python)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert re.search(r"\d+ passed", result.stdout), result.stdout[-500:]
+
+
+@pytest.mark.slow
+def test_pip_install_on_python_310(tmp_path):
+    project = generate(tmp_path / "out")
+    venv = tmp_path / "venv"
+    check([find_python("3.10"), "-m", "venv", str(venv)])
+    check([venv / "bin/python", "-m", "pip", "install", "-q", "-r", "requirements-dev.txt"], cwd=project)
+    run_project_tests(project, venv / "bin/python")
+
+
+@pytest.mark.slow
+def test_uv_install_on_python_313(tmp_path):
+    project = generate(tmp_path / "out", layout="single_file")
+    venv = tmp_path / "venv"
+    check([sys.executable, "-m", "uv", "venv", "-q", "--python", find_python("3.13"), str(venv)])
+    check(
+        [sys.executable, "-m", "uv", "pip", "install", "-q", "--python", str(venv / "bin/python"),
+         "-r", "requirements-dev.txt"],
+        cwd=project,
+    )
+    run_project_tests(project, venv / "bin/python")
+
+
+@pytest.mark.slow
+def test_default_project_on_python_313(tmp_path):
+    project = generate(tmp_path / "out")
+    venv = tmp_path / "venv"
+    check([find_python("3.13"), "-m", "venv", str(venv)])
+    check([venv / "bin/python", "-m", "pip", "install", "-q", "-r", "requirements-dev.txt"], cwd=project)
+    run_project_tests(project, venv / "bin/python")
