@@ -11,8 +11,8 @@ LAYOUT = "{{ cookiecutter.layout }}"
 APP_TYPE = "{{ cookiecutter.wechat_app_type }}"
 DATABASE = "{{ cookiecutter.database }}"
 CACHE = "{{ cookiecutter.cache }}"
-USE_JSSDK = {{ cookiecutter.use_jssdk }}
-USE_OAUTH = {{ cookiecutter.use_oauth }}
+USE_JSSDK = "{{ cookiecutter.use_jssdk }}" == "True"
+USE_OAUTH = "{{ cookiecutter.use_oauth }}" == "True"
 
 PROJECT = Path.cwd()
 
@@ -55,8 +55,8 @@ def remove_database_cache_tests():
 def notes():
     lines = []
     if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
-        lines.append("Note: JSSDK and web OAuth are official-account features; a mini_program project leaves them out.")
-        lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目不包含它们。")
+        lines.append("Note: JSSDK and web OAuth are official-account features; they are ignored for a mini_program project.")
+        lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目会忽略这两个选项。")
     return lines
 
 

@@ -62,6 +62,13 @@ def manage(project):
     return ["app.py"] if (project / "app.py").exists() else ["manage.py"]
 
 
+def production_env(project):
+    """What selects the production settings in each layout."""
+    if (project / "app.py").exists():
+        return {"DJANGO_DEBUG": "false"}
+    return {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
+
+
 @pytest.fixture(scope="session")
 def output_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("generated")

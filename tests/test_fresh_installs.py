@@ -33,32 +33,38 @@ def run_project_tests(project, python):
     assert re.search(r"\d+ passed", result.stdout), result.stdout[-500:]
 
 
-@pytest.mark.slow
-def test_pip_install_on_python_310(tmp_path):
-    project = generate(tmp_path / "out")
+def fresh_venv_with_pip(tmp_path, version, project):
     venv = tmp_path / "venv"
-    check([find_python("3.10"), "-m", "venv", str(venv)])
+    check([find_python(version), "-m", "venv", str(venv)])
     check([venv / "bin/python", "-m", "pip", "install", "-q", "-r", "requirements-dev.txt"], cwd=project)
-    run_project_tests(project, venv / "bin/python")
+    return venv / "bin/python"
 
 
 @pytest.mark.slow
-def test_uv_install_on_python_313(tmp_path):
+@pytest.mark.parametrize("version", ["3.10", "3.13"])
+def test_default_project_installs_with_pip_and_passes_its_tests(tmp_path, version):
+    project = generate(tmp_path / "out")
+    run_project_tests(project, fresh_venv_with_pip(tmp_path, version, project))
+
+
+@pytest.mark.slow
+def test_single_file_project_installs_with_uv_and_passes_its_tests(tmp_path):
     project = generate(tmp_path / "out", layout="single_file")
     venv = tmp_path / "venv"
     check([sys.executable, "-m", "uv", "venv", "-q", "--python", find_python("3.13"), str(venv)])
     check(
-        [sys.executable, "-m", "uv", "pip", "install", "-q", "--python", str(venv / "bin/python"),
-         "-r", "requirements-dev.txt"],
+        [
+            sys.executable,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(venv / "bin/python"),
+            "-r",
+            "requirements-dev.txt",
+        ],
         cwd=project,
     )
-    run_project_tests(project, venv / "bin/python")
-
-
-@pytest.mark.slow
-def test_default_project_on_python_313(tmp_path):
-    project = generate(tmp_path / "out")
-    venv = tmp_path / "venv"
-    check([find_python("3.13"), "-m", "venv", str(venv)])
-    check([venv / "bin/python", "-m", "pip", "install", "-q", "-r", "requirements-dev.txt"], cwd=project)
     run_project_tests(project, venv / "bin/python")

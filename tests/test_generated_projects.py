@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from .combinations import PARAMS
-from .conftest import create_database, generate, manage, run
+from .conftest import create_database, generate, manage, production_env, run
 
 LEFTOVER = re.compile(r"\{\{[^}]*cookiecutter|\{%-?[^%]*cookiecutter|\{%-?\s*(end)?raw\s*-?%\}")
 DEPLOY_ENV = {
@@ -89,11 +89,9 @@ def test_django_check_passes(project):
 
 
 def test_deploy_check_passes_with_production_settings(project):
-    path, answers = project
-    production = {"DJANGO_DEBUG": "false"} if answers["layout"] == "single_file" else {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production"
-    }
-    result = run(path, *manage(path), "check", "--deploy", "--fail-level", "WARNING", **production, **DEPLOY_ENV)
+    path, _ = project
+    env = {**production_env(path), **DEPLOY_ENV}
+    result = run(path, *manage(path), "check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import create_database, generate, manage, project_env, run
+from .conftest import create_database, generate, manage, production_env, project_env, run
 from .wechat_http_client import AES_KEY, APP_ID, TOKEN
 
 CLIENT = Path(__file__).with_name("wechat_http_client.py")
@@ -38,7 +38,9 @@ def wait_for_port(port, process, seconds=30):
     "answers",
     [
         pytest.param({"layout": "full"}, id="full-sqlite-database"),
-        pytest.param({"layout": "single_file", "database": "postgresql", "cache": "redis"}, id="single_file-postgresql-redis"),
+        pytest.param(
+            {"layout": "single_file", "database": "postgresql", "cache": "redis"}, id="single_file-postgresql-redis"
+        ),
     ],
 )
 def test_gunicorn_serves_echostr_plain_and_encrypted_pushes(tmp_path, answers):
@@ -52,15 +54,25 @@ def test_gunicorn_serves_echostr_plain_and_encrypted_pushes(tmp_path, answers):
         "WECHAT_ENCODING_AES_KEY": AES_KEY,
         "WECHAT_APP_ID": APP_ID,
         "WECHAT_ENCRYPT_MODE": "compatible",  # accepts plaintext and encrypted pushes alike
-        **({"DJANGO_DEBUG": "false"} if single else {"DJANGO_SETTINGS_MODULE": "config.settings.production"}),
+        **production_env(project),
     }
     create_database(project)
     migrated = run(project, *manage(project), "migrate", "--noinput", **env)
     assert migrated.returncode == 0, migrated.stderr
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app" if single else "config.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--timeout", "4"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "app" if single else "config.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "4",
+        ],
         cwd=project,
         env=project_env(project, **env),
         stdout=subprocess.DEVNULL,

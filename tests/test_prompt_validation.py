@@ -85,8 +85,16 @@ def replayed(tmp_path, **changes):
 )
 def test_pre_gen_hook_refuses_values_that_bypass_the_prompts(tmp_path, changes, phrase):
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--replay-file", str(replayed(tmp_path, **changes)), str(TEMPLATE),
-         "-o", str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--replay-file",
+            str(replayed(tmp_path, **changes)),
+            str(TEMPLATE),
+            "-o",
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,5 +1,5 @@
-# Handlers: edit these, or add modules next to this one.
-# 消息处理器：修改下面的函数，或新建模块（会被自动导入）。
+# Handlers: edit these, or add your own with the same decorators.
+# 消息处理器：修改下面的函数，或用同样的装饰器添加新的处理器。
 # Return a str (text reply), a list of articles, a wechatpy reply, or None ("success").
 from wechat import router
 

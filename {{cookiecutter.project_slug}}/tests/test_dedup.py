@@ -104,3 +104,17 @@ def test_slow_handler_is_marked_in_progress_for_other_workers(transactional_db, 
     # A retry reaching the second worker waits for the reply rather than running the handler again.
     verdict, reply = second_worker.claim("1700000001", nonce, key, time.time() - 6)
     assert (verdict, reply) == (Verdict.DUPLICATE, b"slow reply")
+
+
+def test_a_clock_behind_wechats_does_not_let_retries_pass_for_fresh(db, wechat_settings):
+    # This machine's clock runs 2.5 s behind WeChat's: pushes arrive "from the future".
+    first_worker, second_worker = Ledger(), Ledger()
+    key, nonce = unique()
+    sent = time.time() + 2.5
+    assert first_worker.claim("1700000000", nonce, key, sent)[0] == Verdict.NEW
+    first_worker.finish(key, b"reply")
+    other_key, other_nonce = unique()
+    second_worker.claim("1700000000", other_nonce, other_key, time.time() + 2.5)  # it sees the lag too
+    # WeChat's retry 5 s later looks only 2.5 s old here; it must still be recognised.
+    retry = second_worker.claim("1700000005", nonce + "r", key, sent - 5)
+    assert retry == (Verdict.DUPLICATE, b"reply")

@@ -33,3 +33,12 @@ def test_other_methods_are_405(client):
     response = client.put("/wechat/")
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"
+
+
+def test_pushes_are_refused_while_the_token_is_not_configured(client, wechat_settings):
+    # With an empty token anybody could compute a valid signature.
+    wechat_settings.WECHAT_TOKEN = ""
+    query = PushBuilder("").url_check()
+    response = client.get(f"/wechat/?{query}")
+    assert response.status_code == 503
+    assert b"WECHAT_TOKEN" in response.content

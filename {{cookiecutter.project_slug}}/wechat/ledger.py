@@ -36,6 +36,7 @@ logger = logging.getLogger("wechat.webhook")
 
 IN_PROGRESS = "in-progress"
 MARK_SLOW_AFTER = 1.0
+SLOW_CHECK_EVERY = 0.2
 REPLY_WAIT = 4.0
 POLL_EVERY = 0.05
 LOCAL_MARGIN = 10.0
@@ -92,6 +93,7 @@ class Ledger:
         self._pending = {}  # key -> (value, ttl), waiting for the next flush
         self._in_flight = {}  # message key -> monotonic start
         self._pid = None
+        self._clock_lag = 0.0  # seconds this machine's clock was seen behind WeChat's
 
     @property
     def _cache(self):
@@ -148,8 +150,7 @@ class Ledger:
     def _after_queue(self):
         if app_settings.DEDUP_FLUSH_INTERVAL <= 0:
             self.flush()
-        else:
-            self._ensure_flusher()
+        self._ensure_flusher()  # it also marks slow handlers, whatever the interval
 
     def _claim_shared(self, n_key, key):
         try:
@@ -213,7 +214,7 @@ class Ledger:
 
     def _flush_forever(self):
         while True:
-            time.sleep(app_settings.DEDUP_FLUSH_INTERVAL)
+            time.sleep(app_settings.DEDUP_FLUSH_INTERVAL or SLOW_CHECK_EVERY)
             busy = bool(self._pending or self._in_flight)
             self.flush()
             if not busy:
@@ -221,9 +222,17 @@ class Ledger:
 
     # -- Windows ------------------------------------------------------------
     def _is_fresh(self, create_time):
+        """True when the message is too young to be one of WeChat's retries.
+
+        A clock running behind WeChat's makes messages look younger, and a
+        retry could then pass for fresh: the largest lag seen (a CreateTime in
+        our future) shrinks the window by as much, for the life of the process.
+        """
         window = app_settings.DEDUP_FRESH_SECONDS
-        # A clock running behind WeChat's makes messages look older: safe, just slower.
-        return window > 0 and -1.0 <= time.time() - create_time <= window
+        age = time.time() - create_time
+        if age < 0:
+            self._clock_lag = max(self._clock_lag, -age)
+        return window > 0 and -1.0 <= age <= window - self._clock_lag
 
     def _local_ttl(self):
         return app_settings.DEDUP_FRESH_SECONDS + LOCAL_MARGIN

@@ -113,6 +113,9 @@ def check_query_signature(query):
     nonce = query.get("nonce", "")
     if not (SIGNATURE.fullmatch(signature) and TIMESTAMP.fullmatch(timestamp) and NONCE.fullmatch(nonce)):
         raise Rejected(403, "missing or malformed signature, timestamp or nonce")
+    if not app_settings.TOKEN:
+        # An empty token would let anyone sign pushes.
+        raise Rejected(503, "WECHAT_TOKEN is not configured")
     try:
         check_signature(app_settings.TOKEN, signature, timestamp, nonce)
     except InvalidSignatureException:
