@@ -55,7 +55,7 @@ def remove_database_cache_tests():
 def notes():
     lines = []
     if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
-        lines.append("Note: JSSDK and web OAuth are official-account features; they are ignored for a mini_program project.")
+        lines.append("Note: JSSDK and web OAuth are official-account features, ignored for a mini_program project.")
         lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目会忽略这两个选项。")
     return lines
 
