@@ -13,6 +13,10 @@ DATABASE = "{{ cookiecutter.database }}"
 CACHE = "{{ cookiecutter.cache }}"
 USE_JSSDK = "{{ cookiecutter.use_jssdk }}" == "True"
 USE_OAUTH = "{{ cookiecutter.use_oauth }}" == "True"
+# Official-account features: a mini_program project has none of them.
+OFFICIAL_ACCOUNT = "{{ cookiecutter.__official_account }}" == "True"
+JSSDK = "{{ cookiecutter.__jssdk }}" == "True"
+OAUTH = "{{ cookiecutter.__oauth }}" == "True"
 
 PROJECT = Path.cwd()
 
@@ -33,7 +37,26 @@ def remove_requirement(package):
 
 
 def remove_full_layout():
-    remove("manage.py", "config", "handlers")
+    # app.py already holds handlers/examples.py and pages.py (included when rendered).
+    remove("manage.py", "config", "handlers", "pages.py")
+
+
+def remove_jssdk():
+    remove("wechat/jssdk.py", "wechat/templatetags", "templates/jssdk_demo.html", "tests/test_jssdk.py")
+
+
+def remove_oauth():
+    remove("wechat/oauth.py", "wechat/templates", "tests/test_oauth.py")
+
+
+def remove_menus():
+    remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py")
+
+
+def remove_empty_folders():
+    for folder in ("templates",):
+        if (PROJECT / folder).is_dir() and not any((PROJECT / folder).iterdir()):
+            (PROJECT / folder).rmdir()
 
 
 def remove_single_file_layout():
@@ -79,6 +102,13 @@ def main():
         remove_full_layout()
     else:
         remove_single_file_layout()
+    if not JSSDK:
+        remove_jssdk()
+    if not OAUTH:
+        remove_oauth()
+    if not OFFICIAL_ACCOUNT:
+        remove_menus()
+    remove_empty_folders()
     if DATABASE != "postgresql":
         remove_postgresql()
     if CACHE != "redis":

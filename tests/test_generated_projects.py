@@ -40,6 +40,17 @@ def test_files_match_the_answers(project):
         assert (path / full_only).exists() == (not single), full_only
     for shared in ("wechat/webhook.py", "wechat/router.py", "tests/conftest.py", "pyproject.toml", ".env.example"):
         assert (path / shared).exists(), shared
+    official_account = answers["wechat_app_type"] != "mini_program"
+    features = {
+        "wechat/jssdk.py": official_account and answers["use_jssdk"],
+        "templates/jssdk_demo.html": official_account and answers["use_jssdk"],
+        "wechat/oauth.py": official_account and answers["use_oauth"],
+        "wechat/management/commands/wechat_menu.py": official_account,
+        "menu.json": official_account,
+        "pages.py": not single,
+    }
+    for feature, wanted in features.items():
+        assert (path / feature).exists() == wanted, feature
     requirements = (path / "requirements.txt").read_text()
     assert ("psycopg" in requirements) == (answers["database"] == "postgresql")
     assert ("redis" in requirements) == (answers["cache"] == "redis")

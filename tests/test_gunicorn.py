@@ -1,36 +1,17 @@
 """A generated project under gunicorn (production settings, 2 workers), spoken to over real HTTP."""
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import create_database, generate, manage, production_env, project_env, run
+from .servers import gunicorn
 from .wechat_http_client import AES_KEY, APP_ID, TOKEN
 
 CLIENT = Path(__file__).with_name("wechat_http_client.py")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("gunicorn exited: " + process.stderr.read())
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("gunicorn did not start listening")
 
 
 @pytest.mark.slow
@@ -45,7 +26,6 @@ def wait_for_port(port, process, seconds=30):
 )
 def test_gunicorn_serves_echostr_plain_and_encrypted_pushes(tmp_path, answers):
     project = generate(tmp_path, **answers)
-    single = answers["layout"] == "single_file"
     env = {
         "DJANGO_SECRET_KEY": "g7#Kd2!pW9zQ4@xR8$vN1^tY6&bM3*cL" * 2,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -59,40 +39,16 @@ def test_gunicorn_serves_echostr_plain_and_encrypted_pushes(tmp_path, answers):
     create_database(project)
     migrated = run(project, *manage(project), "migrate", "--noinput", **env)
     assert migrated.returncode == 0, migrated.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "app" if single else "config.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "4",
-        ],
-        cwd=project,
-        env=project_env(project, **env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_port(port, server)
+    with gunicorn(project, env) as url:
         client = subprocess.run(
-            [sys.executable, str(CLIENT), f"http://127.0.0.1:{port}/wechat/"],
+            [sys.executable, str(CLIENT), url + "wechat/"],
             env=project_env(project, PYTHONPATH=str(project)),
             capture_output=True,
             text=True,
             timeout=60,
         )
-        assert client.returncode == 0, client.stderr
-        results = json.loads(client.stdout)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    assert client.returncode == 0, client.stderr
+    results = json.loads(client.stdout)
     assert results["echostr"] == [200, "echo-42"]
     assert results["plain"][0] == 200 and "plain hello" in results["plain"][1]
     assert results["encrypted_is_ciphertext"] is True

@@ -52,7 +52,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
 DATABASES = database_settings(env, "{{ cookiecutter.__database_url }}", BASE_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")  # tokens, dedup, context
@@ -69,10 +76,20 @@ WECHAT_HANDLERS = []  # the handlers are below, in this file
 {% include "handlers/examples.py" %}
 
 # ---------------------------------------------------------------------------
+{% include "pages.py" %}
+
+# ---------------------------------------------------------------------------
 # URLs: enter http(s)://<your host>/wechat/ on WeChat's server configuration page.
 # ---------------------------------------------------------------------------
 urlpatterns = [
+    path("", home),
     path("wechat/", include("wechat.urls")),
+{%- if cookiecutter.__oauth == "True" %}
+    path("me/", me, name="me"),
+{%- endif %}
+{%- if cookiecutter.__jssdk == "True" %}
+    path("jssdk-demo/", jssdk_demo, name="jssdk_demo"),
+{%- endif %}
 ]
 
 # ---------------------------------------------------------------------------

@@ -76,3 +76,31 @@ def wechat_in(client, db, wechat_settings):
         return WeChat(client, mode=mode, **builder_options)
 
     return make
+
+
+@pytest.fixture
+def fake_wechat(settings, db):
+    """A fake WeChat API server over real HTTP on 127.0.0.1, for a fresh app (cold token cache)."""
+    from wechat.fake_server import FakeWeChat
+
+    app_id = "wx" + secrets.token_hex(8)
+    with FakeWeChat(app_id, "test-app-secret") as fake:
+        settings.WECHAT_APP_ID = app_id
+        settings.WECHAT_APP_SECRET = "test-app-secret"
+        settings.WECHAT_API_BASE_URL = fake.url
+        settings.WECHAT_OPEN_BASE_URL = fake.url
+        settings.WECHAT_API_TIMEOUT = 2
+        yield fake
+
+
+@pytest.fixture
+def unreachable_wechat(settings, db):
+    """WeChat's API on a port where nothing listens."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.WECHAT_API_BASE_URL = f"http://127.0.0.1:{port}/"
+    settings.WECHAT_APP_ID = "wx" + secrets.token_hex(8)
+    settings.WECHAT_API_TIMEOUT = 1

@@ -3,6 +3,7 @@
 import base64
 import binascii
 
+from django.conf import settings
 from django.core import checks
 
 from .conf import ENCRYPT_MODES, app_settings
@@ -46,6 +47,27 @@ def check_webhook_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@checks.register("wechat")
+def check_shared_cache(app_configs, **kwargs):
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if app_settings.APP_ID and backend in PER_PROCESS_CACHES:
+        return [
+            checks.Warning(
+                f"The default cache ({backend.rsplit('.', 1)[-1]}) is private to each process: every worker would "
+                "fetch its own access_token (invalidating the others') and miss the others' dedup records.",
+                hint="Use CACHE_URL=dbcache://wechat_cache (the default) or redis://...",
+                id="wechat.W003",
+            )
+        ]
+    return []
 
 
 @checks.register("wechat", deploy=True)

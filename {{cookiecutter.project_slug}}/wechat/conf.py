@@ -48,6 +48,31 @@ class WeChatSettings:
         return self._get("API_BASE_URL", "https://api.weixin.qq.com/")
 
     @property
+    def API_TIMEOUT(self):
+        """Seconds any server-to-server call to WeChat may take."""
+        return self._get("API_TIMEOUT", 5)
+
+    @property
+    def STABLE_TOKEN(self):
+        """Use ``cgi-bin/stable_token`` (True) or the classic ``cgi-bin/token`` (False)."""
+        return self._get("STABLE_TOKEN", True)
+
+    @property
+    def OPEN_BASE_URL(self):
+        """Base of WeChat's web OAuth pages (the user's browser goes there)."""
+        return self._get("OPEN_BASE_URL", "https://open.weixin.qq.com/")
+
+    @property
+    def JSSDK_ALLOWED_HOSTS(self):
+        """Hosts whose pages the JSSDK config may be signed for; ALLOWED_HOSTS by default."""
+        return self._get("JSSDK_ALLOWED_HOSTS", None) or settings.ALLOWED_HOSTS
+
+    @property
+    def JSSDK_API_LIST(self):
+        """``jsApiList`` sent with the JSSDK config (e.g. ["updateAppMessageShareData"])."""
+        return self._get("JSSDK_API_LIST", [])
+
+    @property
     def HANDLERS(self):
         """Modules (or packages, with all their modules) that register handlers."""
         return self._get("HANDLERS", ())

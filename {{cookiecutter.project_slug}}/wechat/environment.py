@@ -8,6 +8,7 @@ Each helper returns plain Django settings; nothing here runs at request time.
 import environ
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/"
+DEFAULT_OPEN_BASE_URL = "https://open.weixin.qq.com/"
 
 # django-environ maps URL schemes to Django's stock backends; these replace
 # them with the multi-process variants in ``wechat.cache``.
@@ -62,6 +63,7 @@ def wechat_settings(env):
         "WECHAT_ENCRYPT_MODE": env.str("WECHAT_ENCRYPT_MODE", default="plain"),
         "WECHAT_TIMESTAMP_TOLERANCE": env.int("WECHAT_TIMESTAMP_TOLERANCE", default=300),
         "WECHAT_API_BASE_URL": env.str("WECHAT_API_BASE_URL", default=DEFAULT_API_BASE_URL),
+        "WECHAT_OPEN_BASE_URL": env.str("WECHAT_OPEN_BASE_URL", default=DEFAULT_OPEN_BASE_URL),
     }
 
 

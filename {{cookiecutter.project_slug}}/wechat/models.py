@@ -18,3 +18,26 @@ class CacheEntry(models.Model):
 
     def __str__(self):
         return self.cache_key
+
+
+class WeChatUser(models.Model):
+    """A WeChat user of one app (official account or mini program).
+
+    The same person has one row per app (each app sees its own openid);
+    ``unionid`` links those rows when the apps share an Open Platform account.
+    """
+
+    app_id = models.CharField(max_length=32)
+    openid = models.CharField(max_length=64)
+    unionid = models.CharField(max_length=64, blank=True, db_index=True)
+    nickname = models.CharField(max_length=100, blank=True)
+    avatar = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "WeChat user"
+        constraints = [models.UniqueConstraint(fields=["app_id", "openid"], name="wechat_user_unique_openid")]
+
+    def __str__(self):
+        return self.nickname or self.openid

@@ -1,3 +1,6 @@
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.urls import path
 
 from .webhook import webhook
@@ -5,5 +8,11 @@ from .webhook import webhook
 app_name = "wechat"
 
 urlpatterns = [
+    # The server URL to enter on WeChat's configuration page (服务器地址): https://<host>/wechat/
     path("", webhook, name="webhook"),
 ]
+
+# Features chosen when the project was generated (JSSDK, web OAuth) bring their own routes.
+for feature in ("jssdk", "oauth"):
+    if find_spec(f"wechat.{feature}") is not None:
+        urlpatterns += import_module(f"wechat.{feature}").urlpatterns

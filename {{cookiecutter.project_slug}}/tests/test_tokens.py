@@ -1,0 +1,112 @@
+"""The shared access_token and the API client, against the fake WeChat server over HTTP."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from wechatpy.exceptions import WeChatClientException
+
+from wechat.client import get_client
+from wechat.exceptions import WeChatUnavailable
+from wechat.tokens import access_token
+
+
+def test_token_is_fetched_once_and_then_shared(fake_wechat):
+    first = access_token.get()
+    assert access_token.get() == first
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 1
+    assert fake_wechat.calls["cgi-bin/token"] == 0
+
+
+def test_token_and_its_expiry_live_in_the_shared_cache(fake_wechat, settings):
+    token = access_token.get()
+    entry = cache.get(f"wechat:access_token:{settings.WECHAT_APP_ID}")
+    assert entry["value"] == token
+    assert 7000 < entry["expires_at"] - time.time() <= 7200
+
+
+def test_classic_token_endpoint_can_be_chosen(fake_wechat, settings):
+    settings.WECHAT_STABLE_TOKEN = False
+    access_token.get()
+    assert fake_wechat.calls["cgi-bin/token"] == 1
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 0
+
+
+def test_token_close_to_expiry_is_refreshed(fake_wechat):
+    fake_wechat.token_ttl = 200  # inside the 5-minute refresh margin
+    first = access_token.get()
+    fake_wechat.token_ttl = 7200
+    assert access_token.get() != first
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 2
+
+
+def test_wrong_secret_gives_wechats_error(fake_wechat, settings):
+    settings.WECHAT_APP_SECRET = "wrong"
+    with pytest.raises(WeChatClientException) as raised:
+        access_token.get()
+    assert raised.value.errcode == 40125
+
+
+@pytest.mark.parametrize("errcode", [40001, 40014, 42001])
+def test_refused_token_is_refreshed_once_and_the_call_retried_once(fake_wechat, errcode):
+    client = get_client()
+    client.menu.create({"button": [{"type": "click", "name": "A", "key": "A"}]})
+    fake_wechat.fail("cgi-bin/menu/get", errcode)
+    assert client.menu.get()["menu"]["button"][0]["key"] == "A"
+    assert fake_wechat.calls["cgi-bin/menu/get"] == 2
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 2
+
+
+def test_a_server_that_keeps_refusing_gets_exactly_one_retry(fake_wechat):
+    client = get_client()
+    fake_wechat.fail("cgi-bin/menu/get", 40001, times=50)
+    with pytest.raises(WeChatClientException) as raised:
+        client.menu.get()
+    assert raised.value.errcode == 40001
+    assert fake_wechat.calls["cgi-bin/menu/get"] == 2
+
+
+def test_expired_token_on_the_server_is_replaced(fake_wechat):
+    client = get_client()
+    access_token.get()
+    fake_wechat.expire_tokens()
+    client.message.send_text("o_user", "hello")
+    assert fake_wechat.custom_messages[-1]["text"]["content"] == "hello"
+
+
+def test_unreachable_wechat_raises_one_clear_exception(unreachable_wechat):
+    with pytest.raises(WeChatUnavailable):
+        access_token.get()
+
+
+def test_slow_wechat_times_out(fake_wechat, settings):
+    settings.WECHAT_API_TIMEOUT = 0.3
+    fake_wechat.delay = 1
+    started = time.monotonic()
+    with pytest.raises(WeChatUnavailable):
+        access_token.get()
+    assert time.monotonic() - started < 1
+
+
+def test_client_calls_go_to_the_configured_base_url(fake_wechat):
+    # wechatpy writes some URLs in full (https://api.weixin.qq.com/...); they must reach the fake too.
+    get_client().menu.delete()
+    assert fake_wechat.calls["cgi-bin/menu/delete"] == 1
+
+
+def test_token_command_shows_and_refreshes(fake_wechat, capsys):
+    call_command("wechat_token")
+    first = access_token.get()
+    assert first[:12] in capsys.readouterr().out
+    call_command("wechat_token", "--refresh")
+    assert access_token.get() != first
+    assert "expires in" in capsys.readouterr().out
+
+
+def test_per_process_cache_is_flagged_by_a_system_check(settings):
+    from django.core import checks
+
+    settings.WECHAT_APP_ID = "wx123"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "wechat.W003" in [message.id for message in checks.run_checks()]

@@ -1,0 +1,87 @@
+"""``get_client()``: wechatpy's client, bound to WECHAT_API_BASE_URL and the shared token.
+
+    from wechat.client import get_client
+
+    get_client().user.get(openid)
+    get_client().message.send_text(openid, "你好")
+
+Every call has a timeout (``WECHAT_API_TIMEOUT``); WeChat being unreachable or
+answering an HTTP error raises ``wechat.exceptions.WeChatUnavailable``. An
+``errcode`` of 40001, 40014 or 42001 (the token was refused) refreshes the
+shared token once and retries the call once; other errcodes raise wechatpy's
+``WeChatClientException``.
+"""
+
+import threading
+
+import requests
+from wechatpy import WeChatClient as WechatpyClient
+from wechatpy.exceptions import WeChatClientException
+
+from .conf import app_settings
+from .exceptions import WeChatUnavailable
+from .tokens import access_token
+
+OFFICIAL_API = "https://api.weixin.qq.com/"
+TOKEN_REFUSED = {40001, 40014, 42001}
+
+_local = threading.local()
+
+
+def rebase(url):
+    """WeChat's official API URLs, moved onto WECHAT_API_BASE_URL."""
+    if url.startswith(OFFICIAL_API):
+        return app_settings.API_BASE_URL + url[len(OFFICIAL_API) :]
+    return url
+
+
+class WeChatClient(WechatpyClient):
+    def __init__(self):
+        super().__init__(
+            app_settings.APP_ID, app_settings.APP_SECRET, timeout=app_settings.API_TIMEOUT, auto_retry=False
+        )
+        self.API_BASE_URL = app_settings.API_BASE_URL + "cgi-bin/"
+
+    @property
+    def access_token(self):
+        return access_token.get()
+
+    def fetch_access_token(self):
+        return access_token.refresh(stale=access_token.get(), rejected=True)
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        url = rebase(url_or_endpoint)
+        if "api_base_url" in kwargs:
+            kwargs["api_base_url"] = rebase(kwargs["api_base_url"])
+        params = kwargs.setdefault("params", {})
+        if not isinstance(params, dict):
+            return self._send(method, url, kwargs)
+        params.setdefault("access_token", self.access_token)
+        try:
+            return self._send(method, url, kwargs)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_REFUSED:
+                raise
+            # Refresh once and retry once: never a loop, whatever WeChat keeps answering.
+            params["access_token"] = access_token.refresh(stale=params["access_token"], rejected=True)
+            return self._send(method, url, kwargs)
+
+    def _send(self, method, url, kwargs):
+        try:
+            return super()._request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            raise WeChatUnavailable(f"WeChat API unavailable: {exc.__class__.__name__}") from exc
+        except WeChatClientException as exc:
+            if exc.errcode is None:  # an HTTP error status
+                raise WeChatUnavailable("WeChat API answered an HTTP error") from exc
+            raise
+
+
+def get_client():
+    """This thread's client (rebuilt when the WeChat settings change)."""
+    settings_key = (app_settings.APP_ID, app_settings.APP_SECRET, app_settings.API_BASE_URL, app_settings.API_TIMEOUT)
+    client = getattr(_local, "client", None)
+    if client is None or _local.settings_key != settings_key:
+        client = _local.client = WeChatClient()
+        _local.settings_key = settings_key
+    return client

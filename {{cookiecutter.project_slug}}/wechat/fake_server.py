@@ -1,0 +1,351 @@
+"""A fake WeChat API server on 127.0.0.1, for tests and for local development.
+
+It answers like WeChat's servers do (same paths, same JSON, real error codes,
+tokens that expire) and counts the calls to each endpoint::
+
+    with FakeWeChat(app_id="wx123", app_secret="secret") as fake:
+        settings.WECHAT_API_BASE_URL = fake.url
+        ...
+        assert fake.calls["cgi-bin/stable_token"] == 1
+
+Or from the shell, for a local server to talk to:
+``python manage.py wechat_fake_server`` (see that command).
+
+Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
+sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
+wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
+cgi-bin/message/custom/send, and the browser page connect/oauth2/authorize.
+``GET /__fake__/calls`` returns the call counts as JSON.
+"""
+
+import collections
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+ERRORS = {
+    40001: "invalid credential, access_token is invalid or not latest",
+    40013: "invalid appid",
+    40125: "invalid appsecret",
+    40029: "invalid code",
+    40163: "code been used",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    40016: "invalid button size",
+    46003: "menu no exist",
+    45009: "reach max api daily quota limit",
+    40003: "invalid openid",
+    47001: "data format error",
+}
+STABLE_REUSE_MIN = 300  # stable_token hands out the same token until its last 5 minutes
+
+
+class WeChatError(Exception):
+    def __init__(self, errcode):
+        super().__init__(errcode)
+        self.errcode = errcode
+
+
+class FakeWeChat:
+    """WeChat's API for one or more apps (``apps`` maps app id to secret)."""
+
+    def __init__(self, app_id="wx_fake_app", app_secret="fake-secret", *, apps=None, token_ttl=7200, port=0):
+        self.apps = {app_id: app_secret, **(apps or {})}
+        self.token_ttl = token_ttl
+        self.calls = collections.Counter()
+        self.delay = 0.0  # seconds to wait before every answer
+        self.failures = collections.defaultdict(collections.deque)  # path -> errcodes to answer next
+        self.tokens = {}  # access_token -> {"app_id", "expires_at"}
+        self.tickets = {}
+        self.oauth_codes = {}  # code -> openid
+        self.used_codes = set()
+        self.users = {}  # openid -> user info
+        self.browser_user = None  # openid the authorize page logs in; None declines
+        self.login_codes = {}  # js_code -> {"app_id", "openid", "unionid"}
+        self.session_keys = {}  # openid -> the session_key of its last login
+        self.phone_codes = {}  # code -> phone number
+        self.menu = None
+        self.custom_messages = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = None
+
+    # -- Lifecycle ----------------------------------------------------------------
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def start(self):
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-wechat", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- Test set-up --------------------------------------------------------------
+    def add_user(self, openid=None, nickname="微信用户", unionid=None, headimgurl="https://thirdwx.qlogo.cn/fake/132"):
+        openid = openid or "o" + secrets.token_urlsafe(20)
+        self.users[openid] = {"openid": openid, "nickname": nickname, "unionid": unionid, "headimgurl": headimgurl}
+        return openid
+
+    def oauth_code(self, openid):
+        """A code the web OAuth callback can exchange for ``openid``."""
+        code = secrets.token_urlsafe(24)
+        self.oauth_codes[code] = openid
+        return code
+
+    def login_code(self, openid, app_id=None, unionid=None):
+        """A ``wx.login()`` code that ``jscode2session`` exchanges for ``openid``."""
+        code = secrets.token_urlsafe(24)
+        self.login_codes[code] = {"app_id": app_id or next(iter(self.apps)), "openid": openid, "unionid": unionid}
+        return code
+
+    def phone_code(self, phone_number):
+        code = secrets.token_urlsafe(24)
+        self.phone_codes[code] = phone_number
+        return code
+
+    def fail(self, path, errcode, times=1):
+        """Answer the next ``times`` calls to ``path`` (e.g. "cgi-bin/menu/get") with ``errcode``."""
+        self.failures[path].extend([errcode] * times)
+
+    def expire_tokens(self):
+        """Every access_token issued so far expires now (WeChat then answers 42001)."""
+        for token in self.tokens.values():
+            token["expires_at"] = 0
+
+    def revoke_tokens(self):
+        """Every access_token issued so far becomes invalid (WeChat then answers 40001)."""
+        self.tokens.clear()
+
+    # -- Endpoints ----------------------------------------------------------------
+    def token(self, query, body):
+        app_id = self._check_app(query)
+        return self._issue_token(app_id)
+
+    def stable_token(self, query, body):
+        app_id = self._check_app(body)
+        current = [
+            (token, entry)
+            for token, entry in self.tokens.items()
+            if entry["app_id"] == app_id and entry["expires_at"] - time.time() > STABLE_REUSE_MIN
+        ]
+        if current and not body.get("force_refresh"):
+            token, entry = current[-1]
+            return {"access_token": token, "expires_in": int(entry["expires_at"] - time.time())}
+        return self._issue_token(app_id, invalidate_others=False)
+
+    def getticket(self, query, body):
+        self._check_token(query)
+        ticket = "fake-ticket-" + secrets.token_urlsafe(40)
+        self.tickets[ticket] = time.time() + 7200
+        return {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200}
+
+    def oauth2_access_token(self, query, body):
+        self._check_app(query)
+        openid = self._take_code(query.get("code"), self.oauth_codes)
+        user = self.users.get(openid, {"openid": openid, "unionid": None})
+        answer = {
+            "access_token": "fake-web-" + secrets.token_urlsafe(24),
+            "expires_in": 7200,
+            "refresh_token": secrets.token_urlsafe(24),
+            "openid": openid,
+            "scope": "snsapi_userinfo",
+        }
+        if user.get("unionid"):
+            answer["unionid"] = user["unionid"]
+        return answer
+
+    def userinfo(self, query, body):
+        if not query.get("access_token", "").startswith("fake-web-"):
+            raise WeChatError(40001)
+        user = self.users.get(query.get("openid"))
+        if user is None:
+            raise WeChatError(40003)
+        answer = {"sex": 0, "province": "", "city": "", "country": "", "privilege": [], **user}
+        if not answer.get("unionid"):
+            answer.pop("unionid")
+        return answer
+
+    def jscode2session(self, query, body):
+        app_id = self._check_app(query, id_field="appid", secret_field="secret")
+        login = self._take_code(query.get("js_code"), self.login_codes)
+        if login["app_id"] != app_id:
+            raise WeChatError(40029)
+        session_key = secrets.token_bytes(16).hex()[:24]
+        self.session_keys[login["openid"]] = session_key
+        answer = {"openid": login["openid"], "session_key": session_key}
+        if login["unionid"]:
+            answer["unionid"] = login["unionid"]
+        return answer
+
+    def getuserphonenumber(self, query, body):
+        app_id = self._check_token(query)
+        phone = self._take_code(body.get("code"), self.phone_codes)
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {
+                "phoneNumber": phone,
+                "purePhoneNumber": phone.removeprefix("+86"),
+                "countryCode": "86",
+                "watermark": {"timestamp": int(time.time()), "appid": app_id},
+            },
+        }
+
+    def menu_create(self, query, body):
+        self._check_token(query)
+        if not isinstance(body.get("button"), list) or not 1 <= len(body["button"]) <= 3:
+            raise WeChatError(40016)
+        self.menu = body
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def menu_get(self, query, body):
+        self._check_token(query)
+        if self.menu is None:
+            raise WeChatError(46003)
+        return {"menu": self.menu}
+
+    def menu_delete(self, query, body):
+        self._check_token(query)
+        self.menu = None
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def custom_send(self, query, body):
+        self._check_token(query)
+        if not body.get("touser") or not body.get("msgtype"):
+            raise WeChatError(47001)
+        self.custom_messages.append(body)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def authorize(self, query):
+        """The page WeChat shows in its browser: it sends the user straight back."""
+        back = {"state": query.get("state", "")}
+        if self.browser_user is not None:
+            back["code"] = self.oauth_code(self.browser_user)
+        redirect_uri = query.get("redirect_uri", "")
+        return redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(back)
+
+    # -- Checks -------------------------------------------------------------------
+    def _check_app(self, params, id_field="appid", secret_field="secret"):
+        app_id = params.get(id_field)
+        if app_id not in self.apps:
+            raise WeChatError(40013)
+        if params.get(secret_field) != self.apps[app_id]:
+            raise WeChatError(40125)
+        return app_id
+
+    def _check_token(self, query):
+        token = query.get("access_token")
+        if not token:
+            raise WeChatError(41001)
+        entry = self.tokens.get(token)
+        if entry is None:
+            raise WeChatError(40001)
+        if entry["expires_at"] <= time.time():
+            raise WeChatError(42001)
+        return entry["app_id"]
+
+    def _take_code(self, code, codes):
+        if code in self.used_codes:
+            raise WeChatError(40163)
+        if code not in codes:
+            raise WeChatError(40029)
+        self.used_codes.add(code)
+        return codes.pop(code)
+
+    def _issue_token(self, app_id, invalidate_others=True):
+        if invalidate_others:  # the classic endpoint invalidates the previous token
+            self.tokens = {token: entry for token, entry in self.tokens.items() if entry["app_id"] != app_id}
+        token = "fake-token-" + secrets.token_urlsafe(48)
+        self.tokens[token] = {"app_id": app_id, "expires_at": time.time() + self.token_ttl}
+        return {"access_token": token, "expires_in": self.token_ttl}
+
+    # -- Dispatch -----------------------------------------------------------------
+    ROUTES = {
+        ("GET", "cgi-bin/token"): "token",
+        ("POST", "cgi-bin/stable_token"): "stable_token",
+        ("GET", "cgi-bin/ticket/getticket"): "getticket",
+        ("GET", "sns/oauth2/access_token"): "oauth2_access_token",
+        ("GET", "sns/userinfo"): "userinfo",
+        ("GET", "sns/jscode2session"): "jscode2session",
+        ("POST", "wxa/business/getuserphonenumber"): "getuserphonenumber",
+        ("POST", "cgi-bin/menu/create"): "menu_create",
+        ("GET", "cgi-bin/menu/get"): "menu_get",
+        ("GET", "cgi-bin/menu/delete"): "menu_delete",
+        ("POST", "cgi-bin/message/custom/send"): "custom_send",
+    }
+
+    def answer(self, method, path, query, body):
+        """(status, JSON-able answer) for one API call."""
+        name = self.ROUTES.get((method, path))
+        if name is None:
+            return 404, {"errcode": 404, "errmsg": f"fake WeChat has no {method} {path}"}
+        with self._lock:
+            self.calls[path] += 1
+            try:
+                if self.failures[path]:
+                    raise WeChatError(self.failures[path].popleft())
+                return 200, getattr(self, name)(query, body)
+            except WeChatError as error:
+                return 200, {"errcode": error.errcode, "errmsg": ERRORS.get(error.errcode, "error")}
+
+
+def _handler_for(fake):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self._serve("GET")
+
+        def do_POST(self):
+            self._serve("POST")
+
+        def _serve(self, method):
+            parts = urlsplit(self.path)
+            path = parts.path.strip("/")
+            query = dict(parse_qsl(parts.query))
+            if fake.delay:
+                time.sleep(fake.delay)
+            if path == "connect/oauth2/authorize":
+                with fake._lock:
+                    fake.calls[path] += 1
+                    location = fake.authorize(query)
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if path == "__fake__/calls":
+                return self._json(200, dict(fake.calls))
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                return self._json(200, {"errcode": 47001, "errmsg": ERRORS[47001]})
+            self._json(*fake.answer(method, path, query, body if isinstance(body, dict) else {}))
+
+        def _json(self, status, data):
+            payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format, *args):  # quiet: tests read the counts instead
+            pass
+
+    return Handler

@@ -1,0 +1,103 @@
+"""JSSDK: ``wx.config`` for pages opened in WeChat's browser.
+
+- ``GET /wechat/jssdk/config/?url=<page url>``: JSON ``{appId, timestamp, nonceStr, signature, jsApiList}``.
+- ``/wechat/jssdk/config.js``: for static pages, after ``jweixin-1.6.0.js``; it signs ``location.href``.
+- ``{% load wechat_jssdk %}{% wechat_jssdk_config %}``: for Django templates.
+
+The ``#fragment`` is never signed (WeChat drops it), and only URLs on
+``WECHAT_JSSDK_ALLOWED_HOSTS`` (default: ``ALLOWED_HOSTS``) are signed.
+The jsapi_ticket is shared by every process (``wechat.tokens``).
+"""
+
+import json
+import secrets
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+from django.http import HttpResponse, JsonResponse
+from django.http.request import validate_host
+from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.utils import WeChatSigner
+
+from .conf import app_settings
+from .exceptions import WeChatUnavailable
+from .tokens import jsapi_ticket
+
+
+class UnsignableURL(ValueError):
+    pass
+
+
+def signature(ticket, nonce_str, timestamp, url):
+    """WeChat's JSSDK signature (the same algorithm as wechatpy's ``get_jsapi_signature``)."""
+    signer = WeChatSigner(delimiter=b"&")
+    signer.add_data(f"noncestr={nonce_str}", f"jsapi_ticket={ticket}", f"timestamp={timestamp}", f"url={url}")
+    return signer.signature
+
+
+def page_url(url):
+    """The URL as WeChat signs it: absolute http(s), on an allowed host, without its fragment."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsignableURL("url must be an absolute http(s) URL")
+    if not validate_host(parts.hostname, app_settings.JSSDK_ALLOWED_HOSTS):
+        raise UnsignableURL(f"host {parts.hostname} is not in WECHAT_JSSDK_ALLOWED_HOSTS")
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def config_for(url):
+    """The ``wx.config`` arguments for a page; UnsignableURL, WeChatUnavailable or WeChatClientException."""
+    url = page_url(url)
+    nonce_str = secrets.token_urlsafe(12)
+    timestamp = int(time.time())
+    config = {
+        "appId": app_settings.APP_ID,
+        "timestamp": timestamp,
+        "nonceStr": nonce_str,
+        "signature": signature(jsapi_ticket.get(), nonce_str, timestamp, url),
+    }
+    if app_settings.JSSDK_API_LIST:
+        config["jsApiList"] = list(app_settings.JSSDK_API_LIST)
+    return config
+
+
+@never_cache
+@require_GET
+def config_view(request):
+    try:
+        return JsonResponse(config_for(request.GET.get("url")))
+    except UnsignableURL as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except (WeChatUnavailable, WeChatClientException) as exc:
+        return JsonResponse({"error": "WeChat is unavailable, try again later", "detail": str(exc)}, status=503)
+
+
+CONFIG_SCRIPT = """(function () {
+  var url = location.href.split("#")[0];
+  var request = new XMLHttpRequest();
+  request.open("GET", %s + "?url=" + encodeURIComponent(url));
+  request.onload = function () {
+    if (request.status === 200) {
+      wx.config(JSON.parse(request.responseText));
+    } else if (window.console) {
+      console.error("wechat jssdk config: " + request.responseText);
+    }
+  };
+  request.send();
+})();
+"""
+
+
+@require_GET
+def config_script(request):
+    script = CONFIG_SCRIPT % json.dumps(reverse("wechat:jssdk_config"))
+    return HttpResponse(script, content_type="application/javascript; charset=utf-8")
+
+
+urlpatterns = [
+    path("jssdk/config/", config_view, name="jssdk_config"),
+    path("jssdk/config.js", config_script, name="jssdk_config_js"),
+]

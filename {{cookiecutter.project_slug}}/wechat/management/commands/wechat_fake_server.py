@@ -1,0 +1,42 @@
+"""``manage.py wechat_fake_server``: a fake WeChat API on 127.0.0.1 for local development.
+
+Start it, then point the project at it (in another shell or in .env)::
+
+    WECHAT_API_BASE_URL=http://127.0.0.1:8600/ WECHAT_OPEN_BASE_URL=http://127.0.0.1:8600/
+
+It accepts this project's WECHAT_APP_ID / WECHAT_APP_SECRET, and its OAuth page
+signs the browser in as ``--openid``.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from wechat.conf import app_settings
+from wechat.fake_server import FakeWeChat
+
+
+class Command(BaseCommand):
+    help = "Run a fake WeChat API server on 127.0.0.1 (Ctrl-C to stop)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8600)
+        parser.add_argument("--openid", default="o_fake_browser_user", help="the user the OAuth page signs in")
+        parser.add_argument("--nickname", default="测试用户")
+        parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every answer")
+
+    def handle(self, *args, port, openid, nickname, delay, **options):
+        app_id = app_settings.APP_ID or "wx_fake_app"
+        secret = app_settings.APP_SECRET or "fake-secret"
+        fake = FakeWeChat(app_id, secret, port=port)
+        fake.browser_user = fake.add_user(openid, nickname=nickname)
+        fake.delay = delay
+        with fake:
+            self.stdout.write(f"Fake WeChat API for {app_id} at {fake.url}")
+            self.stdout.write(f"Set WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}")
+            self.stdout.flush()
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                self.stdout.write("Stopped.")

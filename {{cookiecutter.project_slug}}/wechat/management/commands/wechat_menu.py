@@ -1,0 +1,49 @@
+"""``manage.py wechat_menu push menu.json | show | delete``: the official account's custom menu."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from wechatpy.exceptions import WeChatClientException
+
+from wechat.client import get_client
+from wechat.exceptions import WeChatUnavailable
+
+
+class Command(BaseCommand):
+    help = "Push, show or delete the custom menu (自定义菜单)."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        push = actions.add_parser("push", help="create the menu from a JSON file")
+        push.add_argument("file", type=Path)
+        actions.add_parser("show", help="print the current menu as JSON")
+        actions.add_parser("delete", help="delete the menu")
+
+    def handle(self, *args, action, file=None, **options):
+        client = get_client()
+        try:
+            if action == "push":
+                client.menu.create(self._read(file))
+                self.stdout.write(self.style.SUCCESS(f"Menu pushed from {file}"))
+            elif action == "show":
+                menu = client.menu.get()  # None when WeChat answers 46003 (no menu)
+                self.stdout.write(json.dumps(menu, ensure_ascii=False, indent=2) if menu else "No menu. 未设置菜单。")
+            else:
+                client.menu.delete()
+                self.stdout.write(self.style.SUCCESS("Menu deleted"))
+        except WeChatClientException as exc:
+            raise CommandError(f"WeChat refused: errcode {exc.errcode} {exc.errmsg}") from exc
+        except WeChatUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _read(self, file):
+        try:
+            menu = json.loads(file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        except ValueError as exc:
+            raise CommandError(f"{file} is not valid JSON: {exc}") from exc
+        if not isinstance(menu, dict) or "button" not in menu:
+            raise CommandError(f'{file} must be a JSON object with a "button" list')
+        return menu

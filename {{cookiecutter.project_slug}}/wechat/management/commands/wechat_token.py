@@ -1,0 +1,35 @@
+"""``manage.py wechat_token``: show the shared access_token; ``--refresh`` forces a new one."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from wechatpy.exceptions import WeChatClientException
+
+from wechat.exceptions import WeChatUnavailable
+from wechat.tokens import access_token, jsapi_ticket
+
+
+class Command(BaseCommand):
+    help = "Show the shared access_token (and jsapi_ticket); --refresh fetches a new access_token."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--refresh", action="store_true", help="force WeChat to issue a new access_token")
+        parser.add_argument("--reveal", action="store_true", help="print the full values, not just their start")
+
+    def handle(self, *args, refresh=False, reveal=False, **options):
+        try:
+            if refresh:
+                entry = access_token.peek()
+                access_token.refresh(stale=entry["value"] if entry else None, rejected=True)
+            else:
+                access_token.get()
+        except (WeChatUnavailable, WeChatClientException) as exc:
+            raise CommandError(f"Could not get an access_token: {exc}") from exc
+        for credential in (access_token, jsapi_ticket):
+            entry = credential.peek()
+            if entry is None:
+                self.stdout.write(f"{credential.name}: (none cached)")
+                continue
+            value = entry["value"] if reveal else entry["value"][:12] + "…"
+            left = int(entry["expires_at"] - time.time())
+            self.stdout.write(f"{credential.name}: {value} (expires in {left} s)")

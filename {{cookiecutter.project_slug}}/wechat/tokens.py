@@ -1,0 +1,122 @@
+"""The access_token and the JSSDK jsapi_ticket, shared by every process and machine.
+
+Each credential lives in the Django cache with its expiry. When it is missing
+or close to expiring, exactly one process refreshes it: the lock is a
+``cache.add`` (atomic on the database cache and on Redis), and the cache is
+read again once the lock is held, so a process that waited finds the fresh
+value instead of fetching another one. The others wait briefly and reuse it.
+
+The token comes from ``cgi-bin/stable_token`` by default: it does not
+invalidate the token other workers are still using. Set
+``WECHAT_STABLE_TOKEN = False`` for the classic ``cgi-bin/token``.
+"""
+
+import logging
+import time
+import uuid
+
+import requests
+from django.core.cache import cache
+from wechatpy.exceptions import WeChatClientException
+
+from .conf import app_settings
+from .exceptions import WeChatUnavailable
+
+logger = logging.getLogger("wechat.api")
+
+REFRESH_MARGIN = 300  # refresh this many seconds before WeChat's expiry
+POLL_EVERY = 0.05
+
+_http = requests.Session()
+
+
+class SharedCredential:
+    def __init__(self, name, fetch):
+        self.name = name
+        self._fetch = fetch
+
+    @property
+    def _key(self):
+        return f"wechat:{self.name}:{app_settings.APP_ID}"
+
+    def peek(self):
+        """``{"value", "expires_at"}`` as cached, without fetching; None if missing."""
+        return cache.get(self._key)
+
+    def get(self):
+        entry = self.peek()
+        if entry and entry["expires_at"] - time.time() > REFRESH_MARGIN:
+            return entry["value"]
+        return self.refresh(stale=entry["value"] if entry else None)
+
+    def refresh(self, stale=None, rejected=False):
+        """A value other than ``stale``: fetched here, or by the process that held the lock.
+
+        ``rejected``: WeChat refused ``stale`` (40001 and friends), so ask for a
+        new value even if WeChat would still hand out the current one.
+        """
+        lock_key = self._key + ":lock"
+        owner = uuid.uuid4().hex
+        lock_ttl = int(app_settings.API_TIMEOUT * 2 + 5)
+        deadline = time.monotonic() + lock_ttl
+        while True:
+            if cache.add(lock_key, owner, lock_ttl):
+                try:
+                    entry = self.peek()  # another process may have refreshed while we waited
+                    if self._usable(entry, stale):
+                        return entry["value"]
+                    return self._store(*self._fetch(force=rejected))
+                finally:
+                    if cache.get(lock_key) == owner:
+                        cache.delete(lock_key)
+            entry = self.peek()
+            if self._usable(entry, stale):
+                return entry["value"]
+            if time.monotonic() > deadline:
+                raise WeChatUnavailable(f"timed out waiting for another process to refresh the {self.name}")
+            time.sleep(POLL_EVERY)
+
+    def _usable(self, entry, stale):
+        return bool(entry) and entry["value"] != stale and entry["expires_at"] - time.time() > REFRESH_MARGIN
+
+    def _store(self, value, expires_in):
+        expires_in = int(expires_in)
+        cache.set(self._key, {"value": value, "expires_at": time.time() + expires_in}, expires_in)
+        logger.info("Fetched a new %s (valid %s s)", self.name, expires_in)
+        return value
+
+
+def call_api(method, path, **kwargs):
+    """JSON from ``WECHAT_API_BASE_URL + path``; WeChatUnavailable or WeChatClientException on failure."""
+    url = app_settings.API_BASE_URL + path
+    try:
+        response = _http.request(method, url, timeout=app_settings.API_TIMEOUT, **kwargs)
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        logger.warning("WeChat API %s unavailable: %s", path, exc.__class__.__name__)
+        raise WeChatUnavailable(f"WeChat API {path} is unavailable: {exc.__class__.__name__}") from exc
+    if result.get("errcode"):
+        logger.warning("WeChat API %s answered errcode %s", path, result["errcode"])
+        raise WeChatClientException(result["errcode"], result.get("errmsg", ""))
+    return result
+
+
+def _fetch_access_token(force=False):
+    credentials = {"grant_type": "client_credential", "appid": app_settings.APP_ID, "secret": app_settings.APP_SECRET}
+    if app_settings.STABLE_TOKEN:
+        result = call_api("POST", "cgi-bin/stable_token", json={**credentials, "force_refresh": force})
+    else:
+        result = call_api("GET", "cgi-bin/token", params=credentials)
+    return result["access_token"], result.get("expires_in", 7200)
+
+
+def _fetch_jsapi_ticket(force=False):
+    from .client import get_client  # the client retries once with a new token on 40001
+
+    result = get_client().jsapi.get_ticket("jsapi")
+    return result["ticket"], result.get("expires_in", 7200)
+
+
+access_token = SharedCredential("access_token", _fetch_access_token)
+jsapi_ticket = SharedCredential("jsapi_ticket", _fetch_jsapi_ticket)
