@@ -17,6 +17,7 @@ USE_OAUTH = "{{ cookiecutter.use_oauth }}" == "True"
 OFFICIAL_ACCOUNT = "{{ cookiecutter.__official_account }}" == "True"
 JSSDK = "{{ cookiecutter.__jssdk }}" == "True"
 OAUTH = "{{ cookiecutter.__oauth }}" == "True"
+MINI_PROGRAM = "{{ cookiecutter.__miniprogram }}" == "True"
 
 PROJECT = Path.cwd()
 
@@ -30,8 +31,8 @@ def remove(*paths):
             target.unlink()
 
 
-def remove_requirement(package):
-    requirements = PROJECT / "requirements.txt"
+def remove_requirement(package, filename="requirements.txt"):
+    requirements = PROJECT / filename
     lines = requirements.read_text(encoding="utf-8").splitlines(keepends=True)
     requirements.write_text("".join(line for line in lines if not line.startswith(package)), encoding="utf-8")
 
@@ -51,6 +52,12 @@ def remove_oauth():
 
 def remove_menus():
     remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py")
+
+
+def remove_mini_program():
+    remove("wechat/miniprogram.py", "wechat/jwt_auth.py", "wechat/drf.py", "tests/test_miniprogram.py")
+    remove_requirement("PyJWT")
+    remove_requirement("djangorestframework", "requirements-dev.txt")
 
 
 def remove_empty_folders():
@@ -108,6 +115,8 @@ def main():
         remove_oauth()
     if not OFFICIAL_ACCOUNT:
         remove_menus()
+    if not MINI_PROGRAM:
+        remove_mini_program()
     remove_empty_folders()
     if DATABASE != "postgresql":
         remove_postgresql()

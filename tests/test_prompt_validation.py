@@ -67,7 +67,7 @@ def replayed(tmp_path, **changes):
     answers.update(changes)
     answers.pop("__prompts__")
     answers.update(__database_url="sqlite:///db.sqlite3", __cache_url="dbcache://wechat_cache")
-    answers.update(__official_account="True", __jssdk="True", __oauth="True")
+    answers.update(__official_account="True", __miniprogram="False", __jssdk="True", __oauth="True")
     replay = tmp_path / "replay.json"
     replay.write_text(json.dumps({"cookiecutter": answers}), encoding="utf-8")
     return replay

@@ -17,7 +17,16 @@ from pathlib import Path
 import environ
 from django.urls import include, path
 
-from wechat.environment import cache_settings, database_settings, https_settings, read_env_file, wechat_settings
+from wechat.environment import (
+    cache_settings,
+    database_settings,
+    https_settings,
+{%- if cookiecutter.__miniprogram == "True" %}
+    miniprogram_settings,
+{%- endif %}
+    read_env_file,
+    wechat_settings,
+)
 
 # ---------------------------------------------------------------------------
 # Settings 配置 (environment variables, or a .env file next to this one)
@@ -71,6 +80,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 globals().update(wechat_settings(env))  # WECHAT_TOKEN, WECHAT_APP_ID, ... (see .env.example)
 WECHAT_HANDLERS = []  # the handlers are below, in this file
+{%- if cookiecutter.__miniprogram == "True" %}
+globals().update(miniprogram_settings(env))  # MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_*
+{%- endif %}
 
 # ---------------------------------------------------------------------------
 {% include "handlers/examples.py" %}
@@ -84,6 +96,9 @@ WECHAT_HANDLERS = []  # the handlers are below, in this file
 urlpatterns = [
     path("", home),
     path("wechat/", include("wechat.urls")),
+{%- if cookiecutter.__miniprogram == "True" %}
+    path("api/miniprogram/", include("wechat.miniprogram")),
+{%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", me, name="me"),
 {%- endif %}

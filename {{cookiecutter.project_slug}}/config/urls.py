@@ -8,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The URL to enter on WeChat's server configuration page: http(s)://<your host>/wechat/
     path("wechat/", include("wechat.urls")),
+{%- if cookiecutter.__miniprogram == "True" %}
+    path("api/miniprogram/", include("wechat.miniprogram")),
+{%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", pages.me, name="me"),
 {%- endif %}

@@ -84,9 +84,12 @@ def fake_wechat(settings, db):
     from wechat.fake_server import FakeWeChat
 
     app_id = "wx" + secrets.token_hex(8)
-    with FakeWeChat(app_id, "test-app-secret") as fake:
+    miniprogram_app_id = "wx" + secrets.token_hex(8)
+    with FakeWeChat(app_id, "test-app-secret", apps={miniprogram_app_id: "test-mp-secret"}) as fake:
         settings.WECHAT_APP_ID = app_id
         settings.WECHAT_APP_SECRET = "test-app-secret"
+        settings.MINIPROGRAM_APP_ID = miniprogram_app_id
+        settings.MINIPROGRAM_APP_SECRET = "test-mp-secret"
         settings.WECHAT_API_BASE_URL = fake.url
         settings.WECHAT_OPEN_BASE_URL = fake.url
         settings.WECHAT_API_TIMEOUT = 2

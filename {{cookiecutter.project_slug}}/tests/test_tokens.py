@@ -110,3 +110,12 @@ def test_per_process_cache_is_flagged_by_a_system_check(settings):
     settings.WECHAT_APP_ID = "wx123"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert "wechat.W003" in [message.id for message in checks.run_checks()]
+
+
+def test_mini_program_has_its_own_shared_token(fake_wechat, capsys):
+    from wechat.tokens import miniprogram_access_token
+
+    assert miniprogram_access_token.get() != access_token.get()
+    call_command("wechat_token", "--miniprogram")
+    assert miniprogram_access_token.get()[:12] in capsys.readouterr().out
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 2

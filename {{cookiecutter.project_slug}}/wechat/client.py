@@ -20,7 +20,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
-from .tokens import access_token
+from .tokens import access_token, miniprogram_access_token
 
 OFFICIAL_API = "https://api.weixin.qq.com/"
 TOKEN_REFUSED = {40001, 40014, 42001}
@@ -36,18 +36,20 @@ def rebase(url):
 
 
 class WeChatClient(WechatpyClient):
-    def __init__(self):
-        super().__init__(
-            app_settings.APP_ID, app_settings.APP_SECRET, timeout=app_settings.API_TIMEOUT, auto_retry=False
-        )
+    """wechatpy's client for one app, whose token is the shared ``credential``."""
+
+    def __init__(self, credential):
+        app_id, secret = credential.app()
+        super().__init__(app_id, secret, timeout=app_settings.API_TIMEOUT, auto_retry=False)
+        self.credential = credential
         self.API_BASE_URL = app_settings.API_BASE_URL + "cgi-bin/"
 
     @property
     def access_token(self):
-        return access_token.get()
+        return self.credential.get()
 
     def fetch_access_token(self):
-        return access_token.refresh(stale=access_token.get(), rejected=True)
+        return self.credential.refresh(stale=self.credential.get(), rejected=True)
 
     def _request(self, method, url_or_endpoint, **kwargs):
         url = rebase(url_or_endpoint)
@@ -63,7 +65,7 @@ class WeChatClient(WechatpyClient):
             if exc.errcode not in TOKEN_REFUSED:
                 raise
             # Refresh once and retry once: never a loop, whatever WeChat keeps answering.
-            params["access_token"] = access_token.refresh(stale=params["access_token"], rejected=True)
+            params["access_token"] = self.credential.refresh(stale=params["access_token"], rejected=True)
             return self._send(method, url, kwargs)
 
     def _send(self, method, url, kwargs):
@@ -78,10 +80,19 @@ class WeChatClient(WechatpyClient):
 
 
 def get_client():
-    """This thread's client (rebuilt when the WeChat settings change)."""
-    settings_key = (app_settings.APP_ID, app_settings.APP_SECRET, app_settings.API_BASE_URL, app_settings.API_TIMEOUT)
-    client = getattr(_local, "client", None)
-    if client is None or _local.settings_key != settings_key:
-        client = _local.client = WeChatClient()
-        _local.settings_key = settings_key
-    return client
+    """The official account's client (this thread's; rebuilt when the settings change)."""
+    return _client_for(access_token)
+
+
+def get_miniprogram_client():
+    """The mini program's client: ``get_miniprogram_client().post("wxa/...", data={...})``."""
+    return _client_for(miniprogram_access_token)
+
+
+def _client_for(credential):
+    settings_key = (*credential.app(), app_settings.API_BASE_URL, app_settings.API_TIMEOUT)
+    clients = _local.__dict__.setdefault("clients", {})
+    cached = clients.get(credential.app)
+    if cached is None or cached[0] != settings_key:
+        cached = clients[credential.app] = (settings_key, WeChatClient(credential))
+    return cached[1]

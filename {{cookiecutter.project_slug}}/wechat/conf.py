@@ -72,6 +72,42 @@ class WeChatSettings:
         """``jsApiList`` sent with the JSSDK config (e.g. ["updateAppMessageShareData"])."""
         return self._get("JSSDK_API_LIST", [])
 
+    # -- Mini program (settings without the WECHAT_ prefix, as their environment variables) --
+    @property
+    def MINIPROGRAM_APP_ID(self):
+        return getattr(settings, "MINIPROGRAM_APP_ID", "")
+
+    @property
+    def MINIPROGRAM_APP_SECRET(self):
+        return getattr(settings, "MINIPROGRAM_APP_SECRET", "")
+
+    @property
+    def JWT_SECRET_KEY(self):
+        """Signs the mini program's JWTs; the Django SECRET_KEY when empty."""
+        return getattr(settings, "JWT_SECRET_KEY", "") or settings.SECRET_KEY
+
+    @property
+    def JWT_ACCESS_TTL(self):
+        return getattr(settings, "JWT_ACCESS_TTL", 7200)
+
+    @property
+    def JWT_REFRESH_TTL(self):
+        return getattr(settings, "JWT_REFRESH_TTL", 30 * 24 * 3600)
+
+    @property
+    def JWT_ISSUER(self):
+        return getattr(settings, "JWT_ISSUER", "wechat-django")
+
+    @property
+    def MINIPROGRAM_FAKE_LOGIN(self):
+        """``/api/miniprogram/dev-login/`` for local work: needs DEBUG too."""
+        return getattr(settings, "MINIPROGRAM_FAKE_LOGIN", False) and settings.DEBUG
+
+    @property
+    def MINIPROGRAM_SESSION_AGE(self):
+        """Seconds ``request.wechat_session`` lives after its last save."""
+        return getattr(settings, "MINIPROGRAM_SESSION_AGE", 30 * 24 * 3600)
+
     @property
     def HANDLERS(self):
         """Modules (or packages, with all their modules) that register handlers."""

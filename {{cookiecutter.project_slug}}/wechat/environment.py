@@ -67,6 +67,18 @@ def wechat_settings(env):
     }
 
 
+def miniprogram_settings(env):
+    """The mini program's app and its JWTs (see ``wechat.miniprogram``)."""
+    return {
+        "MINIPROGRAM_APP_ID": env.str("MINIPROGRAM_APP_ID", default=""),
+        "MINIPROGRAM_APP_SECRET": env.str("MINIPROGRAM_APP_SECRET", default=""),
+        "JWT_SECRET_KEY": env.str("JWT_SECRET_KEY", default=""),
+        "JWT_ACCESS_TTL": env.int("JWT_ACCESS_TTL", default=7200),
+        "JWT_REFRESH_TTL": env.int("JWT_REFRESH_TTL", default=30 * 24 * 3600),
+        "MINIPROGRAM_FAKE_LOGIN": env.bool("MINIPROGRAM_FAKE_LOGIN", default=False),
+    }
+
+
 def https_settings(env):
     """Production security settings; ``manage.py check --deploy`` is clean with them.
 

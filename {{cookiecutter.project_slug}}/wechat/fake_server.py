@@ -15,9 +15,11 @@ Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
 cgi-bin/message/custom/send, and the browser page connect/oauth2/authorize.
-``GET /__fake__/calls`` returns the call counts as JSON.
+``GET /__fake__/calls`` returns the call counts as JSON, and
+``GET /__fake__/login_code?openid=...&appid=...`` a ``wx.login()`` code to log in with.
 """
 
+import base64
 import collections
 import json
 import secrets
@@ -108,10 +110,15 @@ class FakeWeChat:
         self.oauth_codes[code] = openid
         return code
 
-    def login_code(self, openid, app_id=None, unionid=None):
-        """A ``wx.login()`` code that ``jscode2session`` exchanges for ``openid``."""
+    def login_code(self, openid, app_id=None, unionid=None, session_key=None):
+        """A ``wx.login()`` code that ``jscode2session`` exchanges for ``openid`` (and a new session_key)."""
         code = secrets.token_urlsafe(24)
-        self.login_codes[code] = {"app_id": app_id or next(iter(self.apps)), "openid": openid, "unionid": unionid}
+        self.login_codes[code] = {
+            "app_id": app_id or next(iter(self.apps)),
+            "openid": openid,
+            "unionid": unionid,
+            "session_key": session_key or base64.b64encode(secrets.token_bytes(16)).decode(),
+        }
         return code
 
     def phone_code(self, phone_number):
@@ -186,9 +193,8 @@ class FakeWeChat:
         login = self._take_code(query.get("js_code"), self.login_codes)
         if login["app_id"] != app_id:
             raise WeChatError(40029)
-        session_key = secrets.token_bytes(16).hex()[:24]
-        self.session_keys[login["openid"]] = session_key
-        answer = {"openid": login["openid"], "session_key": session_key}
+        self.session_keys[login["openid"]] = login["session_key"]
+        answer = {"openid": login["openid"], "session_key": login["session_key"]}
         if login["unionid"]:
             answer["unionid"] = login["unionid"]
         return answer
@@ -330,6 +336,10 @@ def _handler_for(fake):
                 return
             if path == "__fake__/calls":
                 return self._json(200, dict(fake.calls))
+            if path == "__fake__/login_code":  # for a mini program client you script yourself
+                with fake._lock:
+                    code = fake.login_code(query.get("openid", "o_fake_mini_user"), app_id=query.get("appid"))
+                return self._json(200, {"code": code})
             length = int(self.headers.get("Content-Length") or 0)
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")

@@ -32,6 +32,8 @@ class WeChatUser(models.Model):
     unionid = models.CharField(max_length=64, blank=True, db_index=True)
     nickname = models.CharField(max_length=100, blank=True)
     avatar = models.URLField(max_length=500, blank=True)
+    # The mini program's session_key from the last login: stays on the server (decrypting user data).
+    session_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,3 +43,7 @@ class WeChatUser(models.Model):
 
     def __str__(self):
         return self.nickname or self.openid
+
+    # Enough of Django's user API for permission checks (DRF's IsAuthenticated).
+    is_authenticated = True
+    is_anonymous = False

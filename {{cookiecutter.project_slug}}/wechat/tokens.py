@@ -30,14 +30,27 @@ POLL_EVERY = 0.05
 _http = requests.Session()
 
 
+def official_account():
+    """(app id, secret) of the official account."""
+    return app_settings.APP_ID, app_settings.APP_SECRET
+
+
+def mini_program():
+    """(app id, secret) of the mini program."""
+    return app_settings.MINIPROGRAM_APP_ID, app_settings.MINIPROGRAM_APP_SECRET
+
+
 class SharedCredential:
-    def __init__(self, name, fetch):
+    """One app's credential (``app`` returns its id and secret), fetched by ``fetch(app_id, secret, force)``."""
+
+    def __init__(self, name, app, fetch):
         self.name = name
+        self.app = app
         self._fetch = fetch
 
     @property
     def _key(self):
-        return f"wechat:{self.name}:{app_settings.APP_ID}"
+        return f"wechat:{self.name}:{self.app()[0]}"
 
     def peek(self):
         """``{"value", "expires_at"}`` as cached, without fetching; None if missing."""
@@ -65,7 +78,7 @@ class SharedCredential:
                     entry = self.peek()  # another process may have refreshed while we waited
                     if self._usable(entry, stale):
                         return entry["value"]
-                    return self._store(*self._fetch(force=rejected))
+                    return self._store(*self._fetch(*self.app(), force=rejected))
                 finally:
                     if cache.get(lock_key) == owner:
                         cache.delete(lock_key)
@@ -102,8 +115,8 @@ def call_api(method, path, **kwargs):
     return result
 
 
-def _fetch_access_token(force=False):
-    credentials = {"grant_type": "client_credential", "appid": app_settings.APP_ID, "secret": app_settings.APP_SECRET}
+def _fetch_access_token(app_id, secret, force=False):
+    credentials = {"grant_type": "client_credential", "appid": app_id, "secret": secret}
     if app_settings.STABLE_TOKEN:
         result = call_api("POST", "cgi-bin/stable_token", json={**credentials, "force_refresh": force})
     else:
@@ -111,12 +124,13 @@ def _fetch_access_token(force=False):
     return result["access_token"], result.get("expires_in", 7200)
 
 
-def _fetch_jsapi_ticket(force=False):
+def _fetch_jsapi_ticket(app_id, secret, force=False):
     from .client import get_client  # the client retries once with a new token on 40001
 
     result = get_client().jsapi.get_ticket("jsapi")
     return result["ticket"], result.get("expires_in", 7200)
 
 
-access_token = SharedCredential("access_token", _fetch_access_token)
-jsapi_ticket = SharedCredential("jsapi_ticket", _fetch_jsapi_ticket)
+access_token = SharedCredential("access_token", official_account, _fetch_access_token)
+jsapi_ticket = SharedCredential("jsapi_ticket", official_account, _fetch_jsapi_ticket)
+miniprogram_access_token = SharedCredential("access_token", mini_program, _fetch_access_token)

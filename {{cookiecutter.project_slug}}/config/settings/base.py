@@ -7,7 +7,15 @@ from pathlib import Path
 
 import environ
 
-from wechat.environment import cache_settings, database_settings, read_env_file, wechat_settings
+from wechat.environment import (
+    cache_settings,
+    database_settings,
+{%- if cookiecutter.__miniprogram == "True" %}
+    miniprogram_settings,
+{%- endif %}
+    read_env_file,
+    wechat_settings,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -77,3 +85,8 @@ STORAGES = {
 # WeChat: WECHAT_APP_ID, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, ... (see .env.example)
 globals().update(wechat_settings(env))
 WECHAT_HANDLERS = ["handlers"]
+{%- if cookiecutter.__miniprogram == "True" %}
+
+# Mini program: MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_SECRET_KEY, JWT_ACCESS_TTL, JWT_REFRESH_TTL
+globals().update(miniprogram_settings(env))
+{%- endif %}

@@ -28,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, port, openid, nickname, delay, **options):
         app_id = app_settings.APP_ID or "wx_fake_app"
         secret = app_settings.APP_SECRET or "fake-secret"
-        fake = FakeWeChat(app_id, secret, port=port)
+        mini_program = {app_settings.MINIPROGRAM_APP_ID: app_settings.MINIPROGRAM_APP_SECRET}
+        fake = FakeWeChat(app_id, secret, apps=mini_program if app_settings.MINIPROGRAM_APP_ID else None, port=port)
         fake.browser_user = fake.add_user(openid, nickname=nickname)
         fake.delay = delay
         with fake:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.exceptions import WeChatUnavailable
-from wechat.tokens import access_token, jsapi_ticket
+from wechat.tokens import access_token, jsapi_ticket, miniprogram_access_token
 
 
 class Command(BaseCommand):
@@ -15,17 +15,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--refresh", action="store_true", help="force WeChat to issue a new access_token")
         parser.add_argument("--reveal", action="store_true", help="print the full values, not just their start")
+        parser.add_argument("--miniprogram", action="store_true", help="the mini program's token, not the account's")
 
-    def handle(self, *args, refresh=False, reveal=False, **options):
+    def handle(self, *args, refresh=False, reveal=False, miniprogram=False, **options):
+        token = miniprogram_access_token if miniprogram else access_token
         try:
             if refresh:
-                entry = access_token.peek()
-                access_token.refresh(stale=entry["value"] if entry else None, rejected=True)
+                entry = token.peek()
+                token.refresh(stale=entry["value"] if entry else None, rejected=True)
             else:
-                access_token.get()
+                token.get()
         except (WeChatUnavailable, WeChatClientException) as exc:
             raise CommandError(f"Could not get an access_token: {exc}") from exc
-        for credential in (access_token, jsapi_ticket):
+        for credential in (token,) if miniprogram else (token, jsapi_ticket):
             entry = credential.peek()
             if entry is None:
                 self.stdout.write(f"{credential.name}: (none cached)")

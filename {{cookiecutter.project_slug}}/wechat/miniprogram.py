@@ -1,0 +1,183 @@
+"""The mini program's API, under ``/api/miniprogram/``.
+
+- ``POST login/``   ``{"code"}`` from ``wx.login()`` → ``{"access_token", "refresh_token", "token_type", "expires_in"}``
+- ``POST refresh/`` ``{"refresh_token"}`` → a new pair (each refresh token works once)
+- ``GET  me/``      → ``{"openid", "unionid"}`` (an example of a protected view)
+- ``POST decrypt/`` ``{"encrypted_data", "iv"}`` → the decrypted user data (``wx.getUserInfo`` and friends)
+- ``POST phone/``   ``{"code"}`` from ``getPhoneNumber`` → ``{"phone_number", "pure_phone_number", "country_code"}``
+- ``POST dev-login/`` ``{"openid"}``: local development only (DEBUG and MINIPROGRAM_FAKE_LOGIN both on)
+
+The session_key WeChat gives at login stays on the server, replaced at every
+login; it is never put in a token or a response. Errors are JSON: 400 for bad
+input, 401 for bad tokens and refused codes (with WeChat's ``errcode``), 503
+when WeChat cannot be reached.
+"""
+
+import json
+import logging
+
+from django.http import Http404, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
+
+from .client import get_miniprogram_client
+from .conf import app_settings
+from .exceptions import WeChatUnavailable
+from .jwt_auth import InvalidToken, issue_tokens, jwt_required, unauthorized, use_refresh_token
+from .tokens import call_api
+
+logger = logging.getLogger("wechat.miniprogram")
+
+
+class BadRequest(Exception):
+    pass
+
+
+def json_body(request, *fields):
+    """The request's JSON object, with ``fields`` present as non-empty strings."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    for field in fields:
+        value = body.get(field)
+        if not isinstance(value, str) or not value.strip() or len(value) > 4096:
+            raise BadRequest(f"{field} is required (a non-empty string)")
+    return body
+
+
+def error(status, message, **extra):
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def api_view(view):
+    """POST JSON views: csrf-exempt (no cookies here), bad input and WeChat outages as JSON errors."""
+
+    @csrf_exempt
+    @require_POST
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except WeChatUnavailable:
+            return error(503, "WeChat is unavailable, try again later")
+        except WeChatClientException as exc:
+            logger.info("WeChat refused %s: errcode %s", request.path, exc.errcode)
+            return error(401, "WeChat refused the code", errcode=exc.errcode, errmsg=exc.errmsg)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def save_login(openid, unionid, session_key):
+    from .models import WeChatUser
+
+    defaults = {"session_key": session_key}
+    if unionid:
+        defaults["unionid"] = unionid
+    user, _ = WeChatUser.objects.update_or_create(
+        app_id=app_settings.MINIPROGRAM_APP_ID, openid=openid, defaults=defaults
+    )
+    return user
+
+
+@api_view
+def login(request):
+    code = json_body(request, "code")["code"]
+    # Straight to jscode2session: it needs the app secret, not an access_token.
+    session = call_api(
+        "GET",
+        "sns/jscode2session",
+        params={
+            "appid": app_settings.MINIPROGRAM_APP_ID,
+            "secret": app_settings.MINIPROGRAM_APP_SECRET,
+            "js_code": code,
+            "grant_type": "authorization_code",
+        },
+    )
+    user = save_login(session["openid"], session.get("unionid", ""), session["session_key"])
+    return JsonResponse(issue_tokens(user))
+
+
+@api_view
+def refresh(request):
+    token = json_body(request, "refresh_token")["refresh_token"]
+    try:
+        user = use_refresh_token(token)
+    except InvalidToken as exc:
+        return unauthorized(str(exc))
+    return JsonResponse(issue_tokens(user))
+
+
+@require_GET
+@jwt_required
+def me(request):
+    return JsonResponse({"openid": request.wechat_user.openid, "unionid": request.wechat_user.unionid})
+
+
+@api_view
+@jwt_required
+def decrypt(request):
+    body = json_body(request, "encrypted_data", "iv")
+    user = request.wechat_user
+    try:
+        crypto = WeChatWxaCrypto(user.session_key, body["iv"], app_settings.MINIPROGRAM_APP_ID)
+        data = crypto.decrypt_message(body["encrypted_data"])
+    except InvalidAppIdException:
+        return error(400, "the data was encrypted for another mini program")
+    except Exception:
+        # Wrong iv, damaged data, or data sealed with an older session_key.
+        return error(400, "cannot decrypt: call wx.login() and log in again, then retry", relogin=True)
+    data.pop("watermark", None)
+    return JsonResponse(data)
+
+
+@api_view
+@jwt_required
+def phone(request):
+    code = json_body(request, "code")["code"]
+    # This one takes the mini program's access_token (shared, refreshed once on 40001).
+    answer = get_miniprogram_client().post(
+        "wxa/business/getuserphonenumber", data={"code": code}, api_base_url=app_settings.API_BASE_URL
+    )
+    info = answer["phone_info"]
+    return JsonResponse(
+        {
+            "phone_number": info["phoneNumber"],
+            "pure_phone_number": info["purePhoneNumber"],
+            "country_code": info["countryCode"],
+        }
+    )
+
+
+@csrf_exempt
+def dev_login(request):
+    """Local development only: tokens for any openid, without WeChat. 404 unless enabled."""
+    if not app_settings.MINIPROGRAM_FAKE_LOGIN:
+        raise Http404
+    return _dev_login(request)
+
+
+@api_view
+def _dev_login(request):
+    openid = json_body(request, "openid")["openid"]
+    logger.warning("Fake mini program login for %s (DEBUG and MINIPROGRAM_FAKE_LOGIN are on)", openid)
+    return JsonResponse(issue_tokens(save_login(openid, "", "")))
+
+
+app_name = "miniprogram"
+
+urlpatterns = [
+    path("login/", login, name="login"),
+    path("refresh/", refresh, name="refresh"),
+    path("me/", me, name="me"),
+    path("decrypt/", decrypt, name="decrypt"),
+    path("phone/", phone, name="phone"),
+    path("dev-login/", dev_login, name="dev_login"),
+]
