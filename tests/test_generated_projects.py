@@ -48,6 +48,8 @@ def test_files_match_the_answers(project):
         "wechat/management/commands/wechat_menu.py": official_account,
         "menu.json": official_account,
         "pages.py": not single,
+        "wechat/miniprogram.py": answers["wechat_app_type"] != "official_account",
+        "wechat/jwt_auth.py": answers["wechat_app_type"] != "official_account",
     }
     for feature, wanted in features.items():
         assert (path / feature).exists() == wanted, feature
@@ -55,6 +57,7 @@ def test_files_match_the_answers(project):
     assert ("psycopg" in requirements) == (answers["database"] == "postgresql")
     assert ("redis" in requirements) == (answers["cache"] == "redis")
     assert "wechatpy[cryptography]==" in requirements
+    assert ("PyJWT" in requirements) == (answers["wechat_app_type"] != "official_account")
 
 
 def test_no_template_syntax_is_left(project):

@@ -14,3 +14,23 @@ def welcome(message):
 def echo(message):
     """Any text message: reply with the text received."""
     return f"你说：{message.content}\nYou said: {message.content}"
+
+
+SURVEY = ["你最常用哪种编程语言？Which programming language do you use most?", "用了几年了？For how many years?"]
+
+
+@router.text("调查")
+def start_survey(message):
+    """A two-question survey: the answers so far wait in message.context between messages."""
+    message.context["survey"] = []
+    return "小调查开始！A short survey!\n" + SURVEY[0]
+
+
+@router.text(when=lambda message: "survey" in message.context)
+def answer_survey(message):
+    answers = message.context["survey"]
+    answers.append(message.content)
+    if len(answers) < len(SURVEY):
+        return SURVEY[len(answers)]
+    del message.context["survey"]
+    return "谢谢！Thanks! " + " / ".join(answers)

@@ -20,6 +20,7 @@ def wechat_settings(settings):
     settings.WECHAT_ENCRYPT_MODE = "plain"
     settings.WECHAT_TIMESTAMP_TOLERANCE = 300
     settings.WECHAT_DEDUP_FLUSH_INTERVAL = 0  # write dedup records at once: no background thread in tests
+    settings.WECHAT_REPLY_BUDGET = 0  # handlers in the test's thread (test_slow_handlers.py tests the budget)
     return settings
 
 

@@ -19,3 +19,23 @@ def broken(message):
 @router.text("__probe: unsafe reply__")
 def unsafe(message):
     return "bell\x07here ]]> end"
+
+
+@router.text("__probe: slow__")
+def slow(message):
+    import time
+
+    time.sleep(0.6)
+    return "slow but here"
+
+
+@router.text("__probe: remember__")
+def remember(message):
+    message.context["visits"] = message.context.get("visits", 0) + 1
+    return f"visit {message.context['visits']}"
+
+
+@router.text("__probe: remember then fail__")
+def remember_then_fail(message):
+    message.context["visits"] = 1000
+    raise RuntimeError("this handler is broken on purpose")

@@ -109,6 +109,21 @@ class WeChatSettings:
         return getattr(settings, "MINIPROGRAM_SESSION_AGE", 30 * 24 * 3600)
 
     @property
+    def REPLY_BUDGET(self):
+        """Seconds a handler may take before WeChat gets ``success`` and the reply follows later; 0: no budget."""
+        return self._get("REPLY_BUDGET", 4.0)
+
+    @property
+    def HANDLER_THREADS(self):
+        """Handler threads per process (handlers run there, watched by the budget)."""
+        return self._get("HANDLER_THREADS", 8)
+
+    @property
+    def CONTEXT_AGE(self):
+        """Seconds a conversation context (``message.context``) lives after its last change."""
+        return self._get("CONTEXT_AGE", 7200)
+
+    @property
     def HANDLERS(self):
         """Modules (or packages, with all their modules) that register handlers."""
         return self._get("HANDLERS", ())

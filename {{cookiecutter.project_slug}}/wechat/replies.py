@@ -40,9 +40,8 @@ def make_reply(result, message):
     )
 
 
-def render(result, message):
-    """Reply body bytes for a handler's result: reply XML, or ``success``."""
-    reply = make_reply(result, message)
+def render(reply):
+    """Reply body bytes for a wechatpy reply (or ``success`` for None)."""
     if reply is None:
         return SUCCESS
     reply._data = {name: _cdata_safe(value) for name, value in reply._data.items()}

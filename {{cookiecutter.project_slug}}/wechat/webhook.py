@@ -26,8 +26,10 @@ from wechatpy.utils import check_signature
 
 from .conf import app_settings
 from .ledger import Verdict, ledger, message_key
-from .replies import SUCCESS, render
+from .replies import SUCCESS, make_reply, render
 from .router import router
+from .slow import run_within_budget, send_late_reply
+from .store import UserStore
 
 logger = logging.getLogger("wechat.webhook")
 handler_logger = logging.getLogger("wechat.handler")
@@ -99,12 +101,23 @@ def receive(request, query):
 
 
 def handle(message):
-    """Run the user's handler; the reply body, or ``success`` if it raised."""
+    """The reply body for a message: the handler's reply, or ``success``."""
+    message.context = UserStore(f"wechat:context:{message.target}:{message.source}", app_settings.CONTEXT_AGE)
+    return render(run_within_budget(run_handler, message, late=send_late_reply))
+
+
+def run_handler(message):
+    """The wechatpy reply of the message's handler (None for ``success``), its context saved."""
     try:
-        return render(router.dispatch(message), message)
+        reply = make_reply(router.dispatch(message), message)
     except Exception:
         handler_logger.exception("Handler failed for %s message from %s", message.type, message.source)
-        return SUCCESS
+        return None  # and the context keeps what it had before this message
+    try:
+        message.context.save()
+    except Exception:
+        handler_logger.exception("Could not save the conversation context of %s", message.source)
+    return reply
 
 
 def check_query_signature(query):
