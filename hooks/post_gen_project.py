@@ -47,7 +47,12 @@ def remove_jssdk():
 
 
 def remove_oauth():
-    remove("wechat/oauth.py", "wechat/templates", "tests/test_oauth.py")
+    remove(
+        "wechat/oauth.py",
+        "wechat/templates/wechat/oauth_declined.html",
+        "wechat/templates/wechat/oauth_unavailable.html",
+        "tests/test_oauth.py",
+    )
 
 
 def remove_menus():

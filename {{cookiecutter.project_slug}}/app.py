@@ -21,6 +21,7 @@ from wechat.environment import (
     cache_settings,
     database_settings,
     https_settings,
+    logging_settings,
 {%- if cookiecutter.__miniprogram == "True" %}
     miniprogram_settings,
 {%- endif %}
@@ -36,6 +37,7 @@ env = environ.Env()
 read_env_file(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+LOGGING = logging_settings(DEBUG)  # the wechat.* loggers; secrets are redacted from every line
 if DEBUG:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only-do-not-deploy")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])

@@ -92,3 +92,9 @@ def test_template_tag_signs_the_current_page(fake_wechat):
 def test_template_tag_needs_the_request_in_the_context(fake_wechat):
     with pytest.raises(KeyError):
         Template("{% load wechat_jssdk %}{% wechat_jssdk_config %}").render(Context({}))
+
+
+def test_template_tag_keeps_the_page_up_when_it_cannot_sign(unreachable_wechat):
+    request = RequestFactory().get("/article/7", HTTP_HOST="example.com")
+    html = Template("{% load wechat_jssdk %}{% wechat_jssdk_config %}").render(RequestContext(request, {}))
+    assert html.startswith("<script>console.error(") and "wx.config" not in html

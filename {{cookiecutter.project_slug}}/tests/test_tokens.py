@@ -21,7 +21,8 @@ def test_token_is_fetched_once_and_then_shared(fake_wechat):
 
 def test_token_and_its_expiry_live_in_the_shared_cache(fake_wechat, settings):
     token = access_token.get()
-    entry = cache.get(f"wechat:access_token:{settings.WECHAT_APP_ID}")
+    entry = access_token.peek()
+    assert entry == cache.get(access_token._key)
     assert entry["value"] == token
     assert 7000 < entry["expires_at"] - time.time() <= 7200
 
@@ -36,6 +37,9 @@ def test_classic_token_endpoint_can_be_chosen(fake_wechat, settings):
 def test_token_close_to_expiry_is_refreshed(fake_wechat):
     fake_wechat.token_ttl = 200  # inside the 5-minute refresh margin
     first = access_token.get()
+    entry = access_token.peek()
+    entry["fetched_at"] -= 61  # a minute later
+    cache.set(access_token._key, entry, 200)
     fake_wechat.token_ttl = 7200
     assert access_token.get() != first
     assert fake_wechat.calls["cgi-bin/stable_token"] == 2
@@ -119,3 +123,30 @@ def test_mini_program_has_its_own_shared_token(fake_wechat, capsys):
     call_command("wechat_token", "--miniprogram")
     assert miniprogram_access_token.get()[:12] in capsys.readouterr().out
     assert fake_wechat.calls["cgi-bin/stable_token"] == 2
+
+
+def test_building_a_client_fetches_nothing(fake_wechat):
+    get_client()
+    assert sum(fake_wechat.calls.values()) == 0
+
+
+def test_near_expiry_a_token_wechat_keeps_returning_is_not_fetched_again_and_again(fake_wechat):
+    fake_wechat.token_ttl = 200  # WeChat answers with a token inside the 5-minute margin, again and again
+    for _ in range(5):
+        access_token.get()
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 1
+
+
+def test_tokens_from_another_api_base_are_not_reused(fake_wechat, settings):
+    from wechat.fake_server import FakeWeChat
+
+    first = access_token.get()
+    with FakeWeChat(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET) as other:
+        settings.WECHAT_API_BASE_URL = other.url.rstrip("/")  # a missing slash is fine too
+        assert access_token.get() != first
+        assert other.calls["cgi-bin/stable_token"] == 1
+
+
+def test_user_info_through_the_client(fake_wechat):
+    openid = fake_wechat.add_user(unionid="u_1")
+    assert get_client().user.get(openid)["unionid"] == "u_1"

@@ -58,7 +58,7 @@ PER_PROCESS_CACHES = (
 @checks.register("wechat")
 def check_shared_cache(app_configs, **kwargs):
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if app_settings.APP_ID and backend in PER_PROCESS_CACHES:
+    if (app_settings.APP_ID or app_settings.MINIPROGRAM_APP_ID) and backend in PER_PROCESS_CACHES:
         return [
             checks.Warning(
                 f"The default cache ({backend.rsplit('.', 1)[-1]}) is private to each process: every worker would "

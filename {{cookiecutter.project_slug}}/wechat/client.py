@@ -16,8 +16,10 @@ import threading
 
 import requests
 from wechatpy import WeChatClient as WechatpyClient
+from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import WeChatClientException
 
+from .apilog import logged_call
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
 from .tokens import access_token, miniprogram_access_token
@@ -37,6 +39,17 @@ def rebase(url):
 
 class WeChatClient(WechatpyClient):
     """wechatpy's client for one app, whose token is the shared ``credential``."""
+
+    def __new__(cls, *args, **kwargs):
+        # wechatpy's __new__ binds its API groups (menu, user, ...) with inspect.getmembers(),
+        # which reads every property, access_token included: building a client would fetch a
+        # token. Bind them from the class attributes instead.
+        self = object.__new__(cls)
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, BaseWeChatAPI):
+                    setattr(self, name, type(value)(self))
+        return self
 
     def __init__(self, credential):
         app_id, secret = credential.app()
@@ -70,7 +83,8 @@ class WeChatClient(WechatpyClient):
 
     def _send(self, method, url, kwargs):
         try:
-            return super()._request(method, url, **kwargs)
+            with logged_call(method, url if "://" in url else self.API_BASE_URL + url):
+                return super()._request(method, url, **kwargs)
         except requests.RequestException as exc:
             raise WeChatUnavailable(f"WeChat API unavailable: {exc.__class__.__name__}") from exc
         except WeChatClientException as exc:

@@ -45,7 +45,8 @@ class WeChatSettings:
 
     @property
     def API_BASE_URL(self):
-        return self._get("API_BASE_URL", "https://api.weixin.qq.com/")
+        """Every server-to-server call goes here (the fake server in tests)."""
+        return _with_slash(self._get("API_BASE_URL", "https://api.weixin.qq.com/"))
 
     @property
     def API_TIMEOUT(self):
@@ -60,7 +61,7 @@ class WeChatSettings:
     @property
     def OPEN_BASE_URL(self):
         """Base of WeChat's web OAuth pages (the user's browser goes there)."""
-        return self._get("OPEN_BASE_URL", "https://open.weixin.qq.com/")
+        return _with_slash(self._get("OPEN_BASE_URL", "https://open.weixin.qq.com/"))
 
     @property
     def JSSDK_ALLOWED_HOSTS(self):
@@ -150,6 +151,10 @@ class WeChatSettings:
     def DEDUP_TTL(self):
         """How long a handled message's reply is kept for WeChat's retries."""
         return self._get("DEDUP_TTL", 300)
+
+
+def _with_slash(url):
+    return url if url.endswith("/") else url + "/"
 
 
 app_settings = WeChatSettings()

@@ -79,6 +79,30 @@ def miniprogram_settings(env):
     }
 
 
+def logging_settings(debug):
+    """``LOGGING``: the wechat.* loggers (after wechat_django's table), every line through RedactSecrets."""
+    verbose = "DEBUG" if debug else "INFO"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact_secrets": {"()": "wechat.redact.RedactSecrets"}},
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
+        },
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {
+            "django": {"level": "INFO"},
+            "wechat": {"level": verbose},  # the webhook, the store, OAuth, the mini program
+            "wechat.api.request": {"level": verbose},  # every call to WeChat's API
+            "wechat.api.response": {"level": verbose},
+            "wechat.api.error": {"level": "WARNING"},
+            "wechat.handler": {"level": verbose},  # your handlers: failures, slow ones
+            "urllib3": {"level": "WARNING"},  # its DEBUG lines carry URLs with tokens
+        },
+    }
+
+
 def https_settings(env):
     """Production security settings; ``manage.py check --deploy`` is clean with them.
 

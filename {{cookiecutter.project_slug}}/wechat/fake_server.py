@@ -14,7 +14,7 @@ Or from the shell, for a local server to talk to:
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
-cgi-bin/message/custom/send, and the browser page connect/oauth2/authorize.
+cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
 ``GET /__fake__/calls`` returns the call counts as JSON, and
 ``GET /__fake__/login_code?openid=...&appid=...`` a ``wx.login()`` code to log in with.
 """
@@ -231,6 +231,16 @@ class FakeWeChat:
         self.menu = None
         return {"errcode": 0, "errmsg": "ok"}
 
+    def user_info(self, query, body):
+        self._check_token(query)
+        user = self.users.get(query.get("openid"))
+        if user is None:
+            raise WeChatError(40003)
+        answer = {"subscribe": 1, "openid": user["openid"], "language": "zh_CN", "subscribe_time": 1700000000}
+        if user.get("unionid"):
+            answer["unionid"] = user["unionid"]
+        return answer
+
     def custom_send(self, query, body):
         self._check_token(query)
         if not body.get("touser") or not body.get("msgtype"):
@@ -294,6 +304,7 @@ class FakeWeChat:
         ("GET", "cgi-bin/menu/get"): "menu_get",
         ("GET", "cgi-bin/menu/delete"): "menu_delete",
         ("POST", "cgi-bin/message/custom/send"): "custom_send",
+        ("GET", "cgi-bin/user/info"): "user_info",
     }
 
     def answer(self, method, path, query, body):

@@ -10,6 +10,7 @@ The jsapi_ticket is shared by every process (``wechat.tokens``).
 """
 
 import json
+import logging
 import secrets
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +26,8 @@ from wechatpy.utils import WeChatSigner
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
 from .tokens import jsapi_ticket
+
+logger = logging.getLogger("wechat.views")
 
 
 class UnsignableURL(ValueError):
@@ -72,7 +75,8 @@ def config_view(request):
     except UnsignableURL as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     except (WeChatUnavailable, WeChatClientException) as exc:
-        return JsonResponse({"error": "WeChat is unavailable, try again later", "detail": str(exc)}, status=503)
+        logger.warning("JSSDK config not signed: %s", exc)
+        return JsonResponse({"error": "WeChat is unavailable, try again later"}, status=503)
 
 
 CONFIG_SCRIPT = """(function () {

@@ -35,6 +35,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from wechatpy import WeChatOAuth
 from wechatpy.exceptions import WeChatClientException
 
+from .apilog import logged_call
 from .client import rebase
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
@@ -60,8 +61,10 @@ class OAuth(WeChatOAuth):
         import requests
 
         kwargs.setdefault("timeout", app_settings.API_TIMEOUT)
+        url = rebase(url_or_endpoint)
         try:
-            return super()._request(method, rebase(url_or_endpoint), **kwargs)
+            with logged_call(method, url if "://" in url else self.API_BASE_URL + url):
+                return super()._request(method, url, **kwargs)
         except requests.RequestException as exc:
             raise WeChatUnavailable(f"WeChat OAuth unavailable: {exc.__class__.__name__}") from exc
         except WeChatClientException as exc:

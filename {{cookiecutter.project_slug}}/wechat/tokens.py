@@ -11,6 +11,7 @@ invalidate the token other workers are still using. Set
 ``WECHAT_STABLE_TOKEN = False`` for the classic ``cgi-bin/token``.
 """
 
+import hashlib
 import logging
 import time
 import uuid
@@ -19,12 +20,14 @@ import requests
 from django.core.cache import cache
 from wechatpy.exceptions import WeChatClientException
 
+from .apilog import logged_call
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
 
 logger = logging.getLogger("wechat.api")
 
 REFRESH_MARGIN = 300  # refresh this many seconds before WeChat's expiry
+REFETCH_AFTER = 60  # inside that margin, fetch again at most this often
 POLL_EVERY = 0.05
 
 _http = requests.Session()
@@ -50,7 +53,9 @@ class SharedCredential:
 
     @property
     def _key(self):
-        return f"wechat:{self.name}:{self.app()[0]}"
+        # Per API base too: a token from the fake server is no use against WeChat's.
+        base = hashlib.sha1(app_settings.API_BASE_URL.encode()).hexdigest()[:8]
+        return f"wechat:{self.name}:{self.app()[0]}:{base}"
 
     def peek(self):
         """``{"value", "expires_at"}`` as cached, without fetching; None if missing."""
@@ -58,9 +63,9 @@ class SharedCredential:
 
     def get(self):
         entry = self.peek()
-        if entry and entry["expires_at"] - time.time() > REFRESH_MARGIN:
+        if self._usable(entry, stale=None):
             return entry["value"]
-        return self.refresh(stale=entry["value"] if entry else None)
+        return self.refresh(stale=entry["value"] if entry and entry["expires_at"] <= time.time() else None)
 
     def refresh(self, stale=None, rejected=False):
         """A value other than ``stale``: fetched here, or by the process that held the lock.
@@ -90,11 +95,16 @@ class SharedCredential:
             time.sleep(POLL_EVERY)
 
     def _usable(self, entry, stale):
-        return bool(entry) and entry["value"] != stale and entry["expires_at"] - time.time() > REFRESH_MARGIN
+        if not entry or entry["value"] == stale:
+            return False
+        left = entry["expires_at"] - time.time()
+        # Inside the margin WeChat may keep handing out the same value: ask at most once a minute.
+        return left > REFRESH_MARGIN or (left > 0 and time.time() - entry.get("fetched_at", 0) < REFETCH_AFTER)
 
     def _store(self, value, expires_in):
         expires_in = int(expires_in)
-        cache.set(self._key, {"value": value, "expires_at": time.time() + expires_in}, expires_in)
+        now = time.time()
+        cache.set(self._key, {"value": value, "expires_at": now + expires_in, "fetched_at": now}, expires_in)
         logger.info("Fetched a new %s (valid %s s)", self.name, expires_in)
         return value
 
@@ -102,16 +112,15 @@ class SharedCredential:
 def call_api(method, path, **kwargs):
     """JSON from ``WECHAT_API_BASE_URL + path``; WeChatUnavailable or WeChatClientException on failure."""
     url = app_settings.API_BASE_URL + path
-    try:
-        response = _http.request(method, url, timeout=app_settings.API_TIMEOUT, **kwargs)
-        response.raise_for_status()
-        result = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        logger.warning("WeChat API %s unavailable: %s", path, exc.__class__.__name__)
-        raise WeChatUnavailable(f"WeChat API {path} is unavailable: {exc.__class__.__name__}") from exc
-    if result.get("errcode"):
-        logger.warning("WeChat API %s answered errcode %s", path, result["errcode"])
-        raise WeChatClientException(result["errcode"], result.get("errmsg", ""))
+    with logged_call(method, url):
+        try:
+            response = _http.request(method, url, timeout=app_settings.API_TIMEOUT, **kwargs)
+            response.raise_for_status()
+            result = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatUnavailable(f"WeChat API {path} is unavailable: {exc.__class__.__name__}") from exc
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""))
     return result
 
 

@@ -12,7 +12,7 @@ urlpatterns = [
     path("", webhook, name="webhook"),
 ]
 
-# Features chosen when the project was generated (JSSDK, web OAuth) bring their own routes.
-for feature in ("jssdk", "oauth"):
+# The dev console (DEBUG only), and the features chosen when the project was generated.
+for feature in ("devconsole", "jssdk", "oauth"):
     if find_spec(f"wechat.{feature}") is not None:
         urlpatterns += import_module(f"wechat.{feature}").urlpatterns

@@ -10,6 +10,7 @@ import environ
 from wechat.environment import (
     cache_settings,
     database_settings,
+    logging_settings,
 {%- if cookiecutter.__miniprogram == "True" %}
     miniprogram_settings,
 {%- endif %}
@@ -23,6 +24,7 @@ env = environ.Env()
 read_env_file(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+LOGGING = logging_settings(DEBUG)  # the wechat.* loggers; secrets are redacted from every line
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [

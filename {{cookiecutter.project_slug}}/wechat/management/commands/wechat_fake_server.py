@@ -34,7 +34,10 @@ class Command(BaseCommand):
         fake.delay = delay
         with fake:
             self.stdout.write(f"Fake WeChat API for {app_id} at {fake.url}")
-            self.stdout.write(f"Set WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}")
+            variables = f"WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}"
+            if not app_settings.APP_ID:  # the project must send the app id the fake knows
+                variables += f" WECHAT_APP_ID={app_id} WECHAT_APP_SECRET={secret}"
+            self.stdout.write(f"Set {variables}")
             self.stdout.flush()
             try:
                 while True:

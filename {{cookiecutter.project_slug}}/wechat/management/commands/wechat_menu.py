@@ -21,14 +21,16 @@ class Command(BaseCommand):
         actions.add_parser("delete", help="delete the menu")
 
     def handle(self, *args, action, file=None, **options):
-        client = get_client()
         try:
+            client = get_client()
             if action == "push":
                 client.menu.create(self._read(file))
                 self.stdout.write(self.style.SUCCESS(f"Menu pushed from {file}"))
             elif action == "show":
                 menu = client.menu.get()  # None when WeChat answers 46003 (no menu)
-                self.stdout.write(json.dumps(menu, ensure_ascii=False, indent=2) if menu else "No menu. 未设置菜单。")
+                # Just the menu, so that the output can be pushed back as it is.
+                shown = json.dumps(menu["menu"], ensure_ascii=False, indent=2) if menu else "No menu. 未设置菜单。"
+                self.stdout.write(shown)
             else:
                 client.menu.delete()
                 self.stdout.write(self.style.SUCCESS("Menu deleted"))

@@ -1,0 +1,91 @@
+"""The dev console at ``/wechat/dev/``: a WeChat-like chat with your webhook (DEBUG only, 404 otherwise).
+
+Each message typed there becomes a real push, signed (and sealed with AES
+when WECHAT_ENCRYPT_MODE asks) exactly as WeChat sends it, and goes through the
+project's URLs and middleware to the webhook; the page shows the decrypted reply.
+"""
+
+import json
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.test import Client
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .checks import valid_aes_key
+from .conf import app_settings
+from .testing import PushBuilder
+
+EVENTS = ("subscribe", "unsubscribe", "CLICK", "VIEW", "SCAN", "LOCATION")
+
+
+def debug_only(view):
+    def wrapper(request, *args, **kwargs):
+        if not settings.DEBUG:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+@debug_only
+@require_GET
+def console(request):
+    return render(request, "wechat/dev_console.html", {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE})
+
+
+@debug_only
+@require_POST
+def send(request):
+    if app_settings.ENCRYPT_MODE != "plain" and not valid_aes_key(app_settings.ENCODING_AES_KEY):
+        return JsonResponse({"error": "set WECHAT_ENCODING_AES_KEY (43 characters) for this encrypt mode"}, status=400)
+    try:
+        data = json.loads(request.body)
+        push = PushBuilder(
+            app_settings.TOKEN,
+            mode=app_settings.ENCRYPT_MODE,
+            aes_key=app_settings.ENCODING_AES_KEY,
+            app_id=app_settings.APP_ID,
+            openid=str(data.get("openid") or "o_dev_console_user"),
+        )
+        fields = push_fields(push, data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        return JsonResponse({"error": f"bad request: {exc}"}, status=400)
+    query, body = push.sign(fields)
+    response = Client(HTTP_HOST=request.get_host()).generic(
+        "POST", f"{reverse('wechat:webhook')}?{query}", body, content_type="text/xml"
+    )
+    answer = {"status": response.status_code, "pushed": fields, "encrypted": push.mode != "plain"}
+    if response.status_code == 200:
+        answer["reply"] = push.read_reply(response.content)
+    else:
+        answer["error"] = response.content.decode(errors="replace")
+    return JsonResponse(answer)
+
+
+def push_fields(push, data):
+    kind = data.get("kind", "text")
+    if kind == "text":
+        content = str(data.get("content", ""))
+        if not content:
+            raise ValueError("empty message")
+        return push.text_fields(content)
+    if kind == "event":
+        event = data.get("event")
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}")
+        return push.event_fields(event, data.get("key") or None)
+    if kind == "image":
+        return push.fields("image", PicUrl="https://example.com/dev-console.jpg", MediaId="dev-console-media")
+    if kind == "location":
+        return push.fields("location", Location_X=23.13, Location_Y=113.26, Scale=15, Label="广州 Guangzhou")
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+urlpatterns = [
+    path("dev/", console, name="dev_console"),
+    path("dev/send/", send, name="dev_console_send"),
+]

@@ -1,0 +1,117 @@
+"""``manage.py wechat_simulate "你好"``: push a message to the webhook exactly as WeChat would.
+
+    python manage.py wechat_simulate "你好"
+    python manage.py wechat_simulate --event subscribe
+    python manage.py wechat_simulate --event CLICK --key TODAY_PICK
+    python manage.py wechat_simulate --image
+    python manage.py wechat_simulate --location 23.13,113.26
+    python manage.py wechat_simulate --echostr          # the URL check WeChat makes when you save the server URL
+    python manage.py wechat_simulate "你好" --encrypt --url https://example.com/wechat/
+
+The push is signed with WECHAT_TOKEN (and sealed with WECHAT_ENCODING_AES_KEY when
+``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` (the
+local dev server by default) or handled in this process with ``--in-process``,
+and the (decrypted) reply is printed.
+"""
+
+import secrets
+import urllib.error
+import urllib.request
+
+from django.core.management.base import BaseCommand, CommandError
+from django.test import RequestFactory
+
+from wechat.conf import app_settings
+from wechat.testing import PushBuilder
+
+DEFAULT_URL = "http://127.0.0.1:8000/wechat/"
+
+
+class Command(BaseCommand):
+    help = "Send a signed (and encrypted) push to the webhook, as WeChat does, and print the reply."
+
+    def add_arguments(self, parser):
+        parser.add_argument("text", nargs="?", help="a text message")
+        kinds = parser.add_mutually_exclusive_group()
+        kinds.add_argument("--event", help="an event: subscribe, unsubscribe, CLICK, VIEW, SCAN, LOCATION, ...")
+        kinds.add_argument("--image", nargs="?", const="https://example.com/photo.jpg", metavar="URL")
+        kinds.add_argument("--location", metavar="LAT,LNG", help="a location message, e.g. 23.13,113.26")
+        kinds.add_argument("--echostr", nargs="?", const="echo-" + "0" * 8, metavar="VALUE", help="the URL check")
+        parser.add_argument("--key", default=None, help="EventKey for --event (menu key, scene, URL)")
+        parser.add_argument("--openid", default="o_simulated_user", help="the sender")
+        parser.add_argument("--encrypt", action="store_true", help="seal the push with AES (safe mode)")
+        parser.add_argument("--url", default=DEFAULT_URL, help=f"the webhook (default {DEFAULT_URL})")
+        parser.add_argument("--in-process", action="store_true", help="handle it in this process, no server needed")
+
+    def handle(self, *args, **options):
+        if not app_settings.TOKEN:
+            raise CommandError("WECHAT_TOKEN is empty: set it (the same value as the server) first.")
+        encrypted = options["encrypt"] or app_settings.ENCRYPT_MODE == "safe"
+        push = PushBuilder(
+            app_settings.TOKEN,
+            mode="safe" if encrypted else "plain",
+            aes_key=app_settings.ENCODING_AES_KEY,
+            app_id=app_settings.APP_ID,
+            openid=options["openid"],
+        )
+        if options["echostr"] is not None:
+            return self._url_check(push, options)
+        fields = self._fields(push, options)
+        target = "this process" if options["in_process"] else options["url"]
+        self.stdout.write(
+            f"→ {fields['MsgType']} {fields.get('Event', '')} to {target} ({push.mode})".replace("  ", " ")
+        )
+        status, body = self._send(options, *push.sign(fields))
+        self._show(push, status, body)
+
+    def _fields(self, push, options):
+        if options["event"]:
+            return push.event_fields(options["event"], options["key"])
+        if options["image"]:
+            return push.fields("image", PicUrl=options["image"], MediaId="simulated-" + secrets.token_hex(8))
+        if options["location"]:
+            try:
+                latitude, longitude = (float(part) for part in options["location"].split(","))
+            except ValueError:
+                raise CommandError("--location takes LAT,LNG, e.g. 23.13,113.26") from None
+            return push.fields("location", Location_X=latitude, Location_Y=longitude, Scale=15, Label="")
+        if not options["text"]:
+            raise CommandError('Give a text ("你好"), or --event, --image, --location or --echostr.')
+        return push.text_fields(options["text"])
+
+    def _send(self, options, query, body=None):
+        if options["in_process"]:
+            from wechat.webhook import webhook
+
+            factory = RequestFactory()
+            path = f"/wechat/?{query}"
+            request = factory.post(path, body, content_type="text/xml") if body is not None else factory.get(path)
+            response = webhook(request)
+            return response.status_code, response.content
+        request = urllib.request.Request(f"{options['url']}?{query}", data=body, headers={"Content-Type": "text/xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+        except (urllib.error.URLError, OSError) as error:
+            raise CommandError(f"Cannot reach {options['url']}: {error}. Is the server running?") from None
+
+    def _url_check(self, push, options):
+        status, body = self._send(options, push.url_check(echostr=options["echostr"]))
+        if status == 200 and body.decode() == options["echostr"]:
+            self.stdout.write(self.style.SUCCESS(f"URL check OK: the server echoed {options['echostr']}"))
+        else:
+            raise CommandError(f"URL check failed: {status} {body.decode(errors='replace')}")
+
+    def _show(self, push, status, body):
+        if status != 200:
+            raise CommandError(f"← {status}: {body.decode(errors='replace')}")
+        reply = push.read_reply(body)
+        if reply is None:
+            self.stdout.write("← success (no reply)")
+            return
+        self.stdout.write(f"← {reply.get('MsgType')}")
+        for name, value in reply.items():
+            if name not in ("ToUserName", "FromUserName", "CreateTime", "MsgType"):
+                self.stdout.write(f"  {name}: {value}")
