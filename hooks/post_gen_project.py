@@ -43,7 +43,13 @@ def remove_full_layout():
 
 
 def remove_jssdk():
-    remove("wechat/jssdk.py", "wechat/templatetags", "templates/jssdk_demo.html", "tests/test_jssdk.py")
+    remove(
+        "wechat/jssdk.py",
+        "wechat/templatetags",
+        "templates/jssdk_demo.html",
+        "tests/test_jssdk.py",
+        "tests/test_fuzz_jssdk.py",
+    )
 
 
 def remove_oauth():
@@ -60,7 +66,13 @@ def remove_menus():
 
 
 def remove_mini_program():
-    remove("wechat/miniprogram.py", "wechat/jwt_auth.py", "wechat/drf.py", "tests/test_miniprogram.py")
+    remove(
+        "wechat/miniprogram.py",
+        "wechat/jwt_auth.py",
+        "wechat/drf.py",
+        "tests/test_miniprogram.py",
+        "tests/test_fuzz_miniprogram.py",
+    )
     remove_requirement("PyJWT")
     remove_requirement("djangorestframework", "requirements-dev.txt")
 

@@ -38,7 +38,9 @@ def test_files_match_the_answers(project):
     assert (path / "app.py").exists() == single
     for full_only in ("manage.py", "config/settings/production.py", "handlers/examples.py"):
         assert (path / full_only).exists() == (not single), full_only
-    for shared in ("wechat/webhook.py", "wechat/router.py", "tests/conftest.py", "pyproject.toml", ".env.example"):
+    shared_files = ("wechat/webhook.py", "wechat/router.py", "tests/conftest.py", "pyproject.toml", ".env.example")
+    deployment = ("gunicorn.conf.py", "deploy/nginx.conf", "deploy/proxy.conf", "deploy/gunicorn.service")
+    for shared in shared_files + deployment:
         assert (path / shared).exists(), shared
     official_account = answers["wechat_app_type"] != "mini_program"
     features = {

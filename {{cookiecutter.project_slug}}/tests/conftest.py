@@ -1,10 +1,26 @@
 """Fixtures that speak WeChat: pushes signed (and encrypted) exactly as WeChat sends them."""
 
+import os
 import secrets
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from wechat.testing import PushBuilder
+
+# Property-based fuzzing: a quick pass by default, HYPOTHESIS_PROFILE=full for the long run.
+_fuzz = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
+hypothesis_settings.register_profile("default", max_examples=60, **_fuzz)
+hypothesis_settings.register_profile("full", max_examples=1500, **_fuzz)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+FUZZ_CASES = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_CASES:
+        terminalreporter.write_line(f"fuzz cases: {len(FUZZ_CASES)}")
+
 
 TOKEN = "test-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -108,3 +124,26 @@ def unreachable_wechat(settings, db):
     settings.WECHAT_API_BASE_URL = f"http://127.0.0.1:{port}/"
     settings.WECHAT_APP_ID = "wx" + secrets.token_hex(8)
     settings.WECHAT_API_TIMEOUT = 1
+
+
+@pytest.fixture
+def slow_wechat(fake_wechat, settings):
+    """WeChat's API answering after 2 s, with calls timing out after 0.5 s."""
+    settings.WECHAT_API_TIMEOUT = 0.5
+    fake_wechat.delay = 2
+    return fake_wechat
+
+
+@pytest.fixture
+def broken_cache(settings, db):
+    """The shared cache stops answering (its table is gone, or Redis is unreachable)."""
+    from django.core.cache import caches
+    from django.db import connection
+
+    from wechat.cache import DatabaseCache
+
+    if isinstance(caches["default"], DatabaseCache):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE wechat_cache")
+    else:
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import pytest
 from django.template import Context, RequestContext, Template
@@ -98,3 +99,15 @@ def test_template_tag_keeps_the_page_up_when_it_cannot_sign(unreachable_wechat):
     request = RequestFactory().get("/article/7", HTTP_HOST="example.com")
     html = Template("{% load wechat_jssdk %}{% wechat_jssdk_config %}").render(RequestContext(request, {}))
     assert html.startswith("<script>console.error(") and "wx.config" not in html
+
+
+def test_slow_wechat_gets_503_within_the_timeout(client, slow_wechat):
+    started = time.monotonic()
+    response = client.get("/wechat/jssdk/config/", {"url": "https://example.com/"})
+    assert response.status_code == 503 and "WeChat" in response.json()["error"]
+    assert time.monotonic() - started < 1.5
+
+
+def test_cache_down_gets_503_json(client, fake_wechat, broken_cache):
+    response = client.get("/wechat/jssdk/config/", {"url": "https://example.com/"})
+    assert response.status_code == 503 and "cache" in response.json()["error"]

@@ -114,6 +114,19 @@ def test_wechat_down_gets_503(client, unreachable_wechat):
     assert response.json()["error"]
 
 
+def test_slow_wechat_gets_503_within_the_timeout(client, slow_wechat):
+    started = time.monotonic()
+    response = post(client, "login/", {"code": "anything"})
+    assert response.status_code == 503 and "WeChat" in response.json()["error"]
+    assert time.monotonic() - started < 1.5
+
+
+def test_refresh_with_the_cache_down_gets_503(client, fake_wechat, mp_app_id, broken_cache):
+    tokens = login(client, fake_wechat, mp_app_id)
+    response = post(client, "refresh/", {"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 503 and "cache" in response.json()["error"]
+
+
 def test_login_only_takes_post(client, fake_wechat, mp_app_id):
     assert client.get("/api/miniprogram/login/").status_code == 405
 

@@ -24,7 +24,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.utils import WeChatSigner
 
 from .conf import app_settings
-from .exceptions import WeChatUnavailable
+from .exceptions import ServiceUnavailable, unavailable_message
 from .tokens import jsapi_ticket
 
 logger = logging.getLogger("wechat.views")
@@ -43,11 +43,15 @@ def signature(ticket, nonce_str, timestamp, url):
 
 def page_url(url):
     """The URL as WeChat signs it: absolute http(s), on an allowed host, without its fragment."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url or "")
+        hostname = parts.hostname
+    except ValueError:  # e.g. a broken [IPv6] host
+        raise UnsignableURL("url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise UnsignableURL("url must be an absolute http(s) URL")
-    if not validate_host(parts.hostname, app_settings.JSSDK_ALLOWED_HOSTS):
-        raise UnsignableURL(f"host {parts.hostname} is not in WECHAT_JSSDK_ALLOWED_HOSTS")
+    if not validate_host(hostname, app_settings.JSSDK_ALLOWED_HOSTS):
+        raise UnsignableURL(f"host {hostname} is not in WECHAT_JSSDK_ALLOWED_HOSTS")
     return urlunsplit(parts._replace(fragment=""))
 
 
@@ -74,9 +78,9 @@ def config_view(request):
         return JsonResponse(config_for(request.GET.get("url")))
     except UnsignableURL as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    except (WeChatUnavailable, WeChatClientException) as exc:
+    except (ServiceUnavailable, WeChatClientException) as exc:
         logger.warning("JSSDK config not signed: %s", exc)
-        return JsonResponse({"error": "WeChat is unavailable, try again later"}, status=503)
+        return JsonResponse({"error": unavailable_message(exc)}, status=503)
 
 
 CONFIG_SCRIPT = """(function () {

@@ -18,6 +18,7 @@ With Django REST framework, use ``wechat.drf.JWTAuthentication``.
 """
 
 import functools
+import logging
 import time
 import uuid
 
@@ -26,7 +27,10 @@ from django.core.cache import cache
 from django.http import JsonResponse
 
 from .conf import app_settings
+from .exceptions import CacheUnavailable, shared_cache
 from .store import UserStore
+
+logger = logging.getLogger("wechat.miniprogram")
 
 ALGORITHM = "HS256"
 ACCESS = "access"
@@ -94,7 +98,9 @@ def user_for(claims):
 def use_refresh_token(token):
     """The user of a refresh token, which then cannot be used again."""
     claims = decode(token, REFRESH)
-    if not cache.add(f"wechat:jwt:used:{claims['jti']}", 1, max(1, claims["exp"] - int(time.time()))):
+    with shared_cache():
+        first_use = cache.add(f"wechat:jwt:used:{claims['jti']}", 1, max(1, claims["exp"] - int(time.time())))
+    if not first_use:
         raise InvalidToken("refresh token already used")
     return user_for(claims)
 
@@ -134,7 +140,10 @@ def jwt_required(view):
             return unauthorized(str(exc))
         request.wechat_session = session_for(request.wechat_user)
         response = view(request, *args, **kwargs)
-        request.wechat_session.save()
+        try:
+            request.wechat_session.save()
+        except CacheUnavailable:
+            logger.error("Could not save the session of %s: the shared cache is unavailable", request.wechat_user)
         return response
 
     return wrapper

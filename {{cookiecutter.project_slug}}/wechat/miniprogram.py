@@ -25,7 +25,7 @@ from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
 
 from .client import get_miniprogram_client
 from .conf import app_settings
-from .exceptions import WeChatUnavailable
+from .exceptions import ServiceUnavailable, unavailable_message
 from .jwt_auth import InvalidToken, issue_tokens, jwt_required, unauthorized, use_refresh_token
 from .tokens import call_api
 
@@ -65,8 +65,8 @@ def api_view(view):
             return view(request, *args, **kwargs)
         except BadRequest as exc:
             return error(400, str(exc))
-        except WeChatUnavailable:
-            return error(503, "WeChat is unavailable, try again later")
+        except ServiceUnavailable as exc:
+            return error(503, unavailable_message(exc))
         except WeChatClientException as exc:
             logger.info("WeChat refused %s: errcode %s", request.path, exc.errcode)
             return error(401, "WeChat refused the code", errcode=exc.errcode, errmsg=exc.errmsg)

@@ -38,7 +38,7 @@ from wechatpy.exceptions import WeChatClientException
 from .apilog import logged_call
 from .client import rebase
 from .conf import app_settings
-from .exceptions import WeChatUnavailable
+from .exceptions import ServiceUnavailable, WeChatUnavailable
 
 logger = logging.getLogger("wechat.oauth")
 
@@ -148,7 +148,7 @@ def callback(request):
         return render(request, "wechat/oauth_declined.html", {"retry": pending["next"]}, status=403)
     try:
         user = sign_in(request, code, pending["scope"])
-    except WeChatUnavailable:
+    except ServiceUnavailable:
         return render(request, "wechat/oauth_unavailable.html", {"retry": pending["next"]}, status=503)
     except WeChatClientException as exc:
         logger.warning("OAuth code exchange refused: errcode %s", exc.errcode)

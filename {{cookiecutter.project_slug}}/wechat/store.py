@@ -24,6 +24,8 @@ from collections.abc import MutableMapping
 from django.core.cache import cache
 from django.utils import timezone
 
+from .exceptions import CACHE_ERRORS, shared_cache
+
 logger = logging.getLogger("wechat.store")
 
 LOCK_TTL = 5
@@ -47,7 +49,12 @@ class UserStore(MutableMapping):
     @property
     def data(self):
         if self._data is None:
-            stored = cache.get(self.key) or {}
+            try:
+                stored = cache.get(self.key) or {}
+            except CACHE_ERRORS as exc:
+                # Carry on with an empty dict: a save later merges into whatever is stored then.
+                logger.warning("Shared cache unavailable, %s starts empty: %s", self.key, exc.__class__.__name__)
+                stored = {}
             self._data = dict(stored.get("data", {}))
             self._snapshot = {key: _pickled(value) for key, value in self._data.items()}
             if not self._expiry_changed:
@@ -71,7 +78,7 @@ class UserStore(MutableMapping):
         changed, removed = self._changes()
         if not (changed or removed or self._expiry_changed):
             return
-        with self._locked():
+        with shared_cache(), self._locked():
             stored = cache.get(self.key) or {}
             merged = {**stored.get("data", {}), **changed}
             for key in removed:
@@ -87,7 +94,8 @@ class UserStore(MutableMapping):
 
     def flush(self):
         """Delete everything stored for this user, now."""
-        cache.delete(self.key)
+        with shared_cache():
+            cache.delete(self.key)
         self._data, self._snapshot = {}, {}
         self._expiry, self._expiry_changed = None, False
 

@@ -22,7 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from .apilog import logged_call
 from .conf import app_settings
-from .exceptions import WeChatUnavailable
+from .exceptions import WeChatUnavailable, shared_cache
 
 logger = logging.getLogger("wechat.api")
 
@@ -59,7 +59,8 @@ class SharedCredential:
 
     def peek(self):
         """``{"value", "expires_at"}`` as cached, without fetching; None if missing."""
-        return cache.get(self._key)
+        with shared_cache():
+            return cache.get(self._key)
 
     def get(self):
         entry = self.peek()
@@ -78,15 +79,18 @@ class SharedCredential:
         lock_ttl = int(app_settings.API_TIMEOUT * 2 + 5)
         deadline = time.monotonic() + lock_ttl
         while True:
-            if cache.add(lock_key, owner, lock_ttl):
+            with shared_cache():
+                locked = cache.add(lock_key, owner, lock_ttl)
+            if locked:
                 try:
                     entry = self.peek()  # another process may have refreshed while we waited
                     if self._usable(entry, stale):
                         return entry["value"]
                     return self._store(*self._fetch(*self.app(), force=rejected))
                 finally:
-                    if cache.get(lock_key) == owner:
-                        cache.delete(lock_key)
+                    with shared_cache():
+                        if cache.get(lock_key) == owner:
+                            cache.delete(lock_key)
             entry = self.peek()
             if self._usable(entry, stale):
                 return entry["value"]
@@ -104,7 +108,8 @@ class SharedCredential:
     def _store(self, value, expires_in):
         expires_in = int(expires_in)
         now = time.time()
-        cache.set(self._key, {"value": value, "expires_at": now + expires_in, "fetched_at": now}, expires_in)
+        with shared_cache():
+            cache.set(self._key, {"value": value, "expires_at": now + expires_in, "fetched_at": now}, expires_in)
         logger.info("Fetched a new %s (valid %s s)", self.name, expires_in)
         return value
 

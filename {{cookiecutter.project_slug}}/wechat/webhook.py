@@ -206,6 +206,10 @@ def parse(body):
         raise Rejected(400, "malformed XML, or a message without MsgType or CreateTime") from None
     if not isinstance(message._data.get("FromUserName"), str):
         raise Rejected(400, "message without FromUserName")
-    if message.type == "text" and not isinstance(message._data.get("Content"), str):
-        raise Rejected(400, "text message without Content")
+    if message.type == "text":
+        message._data.setdefault("Content", None)
+        if message._data["Content"] is None:  # <Content></Content>
+            message._data["Content"] = ""
+        if not isinstance(message._data["Content"], str):
+            raise Rejected(400, "text message whose Content is not text")
     return message, create_time

@@ -7,7 +7,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from wechatpy.exceptions import WeChatClientException
 
-from ..exceptions import WeChatUnavailable
+from ..exceptions import ServiceUnavailable
 from ..jssdk import UnsignableURL, config_for
 
 logger = logging.getLogger("wechat.views")
@@ -27,7 +27,7 @@ def wechat_jssdk_config(context, debug=False):
     """
     try:
         config = {"debug": bool(debug), **config_for(context["request"].build_absolute_uri())}
-    except (UnsignableURL, WeChatUnavailable, WeChatClientException) as exc:
+    except (UnsignableURL, ServiceUnavailable, WeChatClientException) as exc:
         logger.warning("JSSDK config not signed: %s", exc)
         problem = json.dumps(f"wechat jssdk: {exc}").translate(_SCRIPT_ESCAPES)
         return mark_safe(f"<script>console.error({problem});</script>")

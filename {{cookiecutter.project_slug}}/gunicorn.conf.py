@@ -1,0 +1,22 @@
+"""gunicorn settings, read automatically by ``gunicorn {{ 'app' if cookiecutter.layout == 'single_file' else 'config.wsgi' }}`` run in this folder.
+
+gunicorn 配置：在项目目录运行 gunicorn 时自动读取。Environment variables override each value.
+"""
+
+import multiprocessing
+import os
+
+# nginx talks to this address (deploy/nginx.conf); keep it on the loopback.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers from the CPU count; several workers share tokens, dedup records and context
+# through the shared cache (CACHE_URL), so any number is safe.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# WeChat gives up on a push after 5 s. The webhook answers within WECHAT_REPLY_BUDGET (4 s);
+# a worker silent for longer than this is stuck and gets replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 5))
+graceful_timeout = 10
+keepalive = 5
+# nginx sets X-Forwarded-Proto; trust it from the loopback only.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
