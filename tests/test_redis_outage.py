@@ -5,7 +5,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from urllib.parse import quote
