@@ -1,4 +1,4 @@
-"""The long hostile-input run: hypothesis's full profile on a project with every endpoint (webhook, JSSDK, mini program)."""
+"""The long hostile-input run: the full hypothesis profile on a project with every endpoint."""
 
 import re
 
