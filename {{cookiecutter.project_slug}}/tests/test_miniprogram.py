@@ -102,6 +102,14 @@ def test_refused_code_gets_401_with_wechats_errcode(client, fake_wechat, mp_app_
     assert response.json()["errcode"] == 40029
 
 
+def test_wrong_server_credentials_get_503_not_401(client, fake_wechat, mp_app_id, settings):
+    # The client cannot fix this by logging in again.
+    settings.MINIPROGRAM_APP_SECRET = "wrong"
+    code = fake_wechat.login_code("o_x", app_id=mp_app_id)
+    response = post(client, "login/", {"code": code})
+    assert response.status_code == 503 and response.json()["errcode"] == 40125
+
+
 def test_used_code_gets_401(client, fake_wechat, mp_app_id):
     code = fake_wechat.login_code("o_x", app_id=mp_app_id)
     assert post(client, "login/", {"code": code}).status_code == 200
@@ -285,7 +293,7 @@ def test_dev_login_works_when_both_are_on(client, fake_wechat):
 
 
 @jwt_required
-def cart_view(request):
+def cart_view(request):  # a POST view of your own: no CSRF token needed with a Bearer token
     cart = request.wechat_session.setdefault("cart", [])
     cart.append(request.GET["item"])
     return JsonResponse({"cart": cart})

@@ -66,3 +66,9 @@ def test_to_a_running_server(capsys, live_server):
 def test_to_a_server_that_is_not_running():
     with pytest.raises(CommandError, match="Cannot reach"):
         call_command("wechat_simulate", "hi", "--url", "http://127.0.0.1:9/wechat/")
+
+
+def test_encrypting_without_an_aes_key_is_clear(wechat_settings):
+    wechat_settings.WECHAT_ENCODING_AES_KEY = ""
+    with pytest.raises(CommandError, match="WECHAT_ENCODING_AES_KEY"):
+        call_command("wechat_simulate", "hi", "--encrypt", "--in-process")

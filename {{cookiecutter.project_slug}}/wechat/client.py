@@ -83,7 +83,8 @@ class WeChatClient(WechatpyClient):
 
     def _send(self, method, url, kwargs):
         try:
-            with logged_call(method, url if "://" in url else self.API_BASE_URL + url):
+            base = kwargs.get("api_base_url", self.API_BASE_URL)
+            with logged_call(method, url if "://" in url else base + url):
                 return super()._request(method, url, **kwargs)
         except requests.RequestException as exc:
             raise WeChatUnavailable(f"WeChat API unavailable: {exc.__class__.__name__}") from exc
@@ -99,7 +100,7 @@ def get_client():
 
 
 def get_miniprogram_client():
-    """The mini program's client: ``get_miniprogram_client().post("wxa/...", data={...})``."""
+    """The mini program's client, e.g. ``get_miniprogram_client().wxa.get_wxa_code(...)``."""
     return _client_for(miniprogram_access_token)
 
 

@@ -32,6 +32,10 @@ from .tokens import call_api
 logger = logging.getLogger("wechat.miniprogram")
 
 
+# WeChat's answers that blame this server, not the client: wrong MINIPROGRAM_APP_ID or _SECRET.
+MISCONFIGURED = {40013, 40125, 41002, 41004}
+
+
 class BadRequest(Exception):
     pass
 
@@ -68,6 +72,9 @@ def api_view(view):
         except ServiceUnavailable as exc:
             return error(503, unavailable_message(exc))
         except WeChatClientException as exc:
+            if exc.errcode in MISCONFIGURED:
+                logger.error("WeChat refused this server's mini program credentials: errcode %s", exc.errcode)
+                return error(503, "the server's mini program settings are wrong", errcode=exc.errcode)
             logger.info("WeChat refused %s: errcode %s", request.path, exc.errcode)
             return error(401, "WeChat refused the code", errcode=exc.errcode, errmsg=exc.errmsg)
 
