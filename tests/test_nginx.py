@@ -117,7 +117,9 @@ def test_nginx_in_front_of_gunicorn(tmp_path):
     http_port, https_port = free_port(), free_port()
     with gunicorn(project, env) as app:
         config = site_config(project, tmp_path, http_port, https_port, int(app.rstrip("/").rsplit(":", 1)[1]))
-        nginx = subprocess.Popen([shutil.which("nginx"), "-c", str(config)], stderr=subprocess.PIPE, text=True)
+        nginx = subprocess.Popen(
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(config)], stderr=subprocess.PIPE, text=True
+        )
         try:
             wait_for_port(https_port, nginx)
             client = subprocess.run(

@@ -102,6 +102,11 @@ def test_event_with_key_wins_over_the_whole_event(router):
     assert router.dispatch(event("CLICK", "MENU_B")) == "any click"
 
 
+def test_events_wechatpy_does_not_know_still_reach_their_handler(router):
+    router.event("wxa_media_check")(lambda m: "checked")
+    assert router.dispatch(event("wxa_media_check", trace_id="t1")) == "checked"
+
+
 def test_scan_to_subscribe_is_a_subscribe(router):
     router.event("subscribe")(lambda m: "welcome")
     assert router.dispatch(event("subscribe", "qrscene_7", Ticket="t")) == "welcome"

@@ -30,8 +30,13 @@ import re
 EVENT_ALIASES = {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}
 
 
+def is_event(message):
+    # From the raw XML: events wechatpy has no class for still count.
+    return str(message._data.get("MsgType", "")).lower() == "event"
+
+
 def event_name(message):
-    name = message.event
+    name = str(message._data.get("Event", "")).lower()
     return EVENT_ALIASES.get(name, name)
 
 
@@ -107,7 +112,7 @@ class Router:
     # -- Dispatch -----------------------------------------------------------
     def resolve(self, message):
         """The handler for ``message``, or None."""
-        if message.type == "event":
+        if is_event(message):
             name = event_name(message)
             kind = "event:" + name
             specific = self._exact_event.get((name, event_key(message)))
