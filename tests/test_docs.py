@@ -49,7 +49,7 @@ def test_every_prompt_is_documented(page):
 ENV_READ = re.compile(r'\benv\.(?:str|bool|int|float|list|db_url|cache_url|url)\(\s*"([A-Z][A-Z0-9_]*)"')
 OS_ENV_READ = re.compile(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]*)"')
 WECHAT_SETTING = re.compile(r'self\._get\(\s*"([A-Z][A-Z0-9_]*)"')
-SETTING = re.compile(r'getattr\(settings,\s*"([A-Z][A-Z0-9_]*)"')
+SETTING = re.compile(r'getattr\(settings,\s*"([A-Z][A-Z0-9_]*)"\s*[,)]')
 DOCUMENTED = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", re.M)
 
 

@@ -50,8 +50,8 @@ class WeChatSettings:
 
     @property
     def API_TIMEOUT(self):
-        """Seconds any server-to-server call to WeChat may take."""
-        return self._get("API_TIMEOUT", 5)
+        """Seconds any server-to-server call to WeChat may take (it answers well within one)."""
+        return self._get("API_TIMEOUT", 2)
 
     @property
     def STABLE_TOKEN(self):

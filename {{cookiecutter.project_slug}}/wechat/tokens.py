@@ -76,7 +76,7 @@ class SharedCredential:
         """
         lock_key = self._key + ":lock"
         owner = uuid.uuid4().hex
-        lock_ttl = int(app_settings.API_TIMEOUT * 2 + 5)
+        lock_ttl = int(app_settings.API_TIMEOUT * 2) + 1  # a fetch is at most two calls (token, ticket)
         deadline = time.monotonic() + lock_ttl
         while True:
             with shared_cache():

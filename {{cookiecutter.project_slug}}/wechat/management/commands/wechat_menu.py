@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import get_client
-from wechat.exceptions import WeChatUnavailable
+from wechat.exceptions import ServiceUnavailable
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("Menu deleted"))
         except WeChatClientException as exc:
             raise CommandError(f"WeChat refused: errcode {exc.errcode} {exc.errmsg}") from exc
-        except WeChatUnavailable as exc:
+        except ServiceUnavailable as exc:
             raise CommandError(str(exc)) from exc
 
     def _read(self, file):

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from wechatpy.exceptions import WeChatClientException
 
-from wechat.exceptions import WeChatUnavailable
+from wechat.exceptions import ServiceUnavailable
 from wechat.tokens import access_token, jsapi_ticket, miniprogram_access_token
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 token.refresh(stale=entry["value"] if entry else None, rejected=True)
             else:
                 token.get()
-        except (WeChatUnavailable, WeChatClientException) as exc:
+        except (ServiceUnavailable, WeChatClientException) as exc:
             raise CommandError(f"Could not get an access_token: {exc}") from exc
         for credential in (token,) if miniprogram else (token, jsapi_ticket):
             entry = credential.peek()
