@@ -39,3 +39,15 @@ def remember(message):
 def remember_then_fail(message):
     message.context["visits"] = 1000
     raise RuntimeError("this handler is broken on purpose")
+
+
+@router.text("__probe: bad articles__")
+def bad_articles(message):
+    return ["not an article", 42]
+
+
+@router.text("__probe: articles__")
+def articles(message):
+    return [
+        {"title": "标题", "description": "描述", "image": "https://example.com/a.jpg", "url": "https://example.com/"}
+    ]

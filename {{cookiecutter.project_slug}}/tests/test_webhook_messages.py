@@ -62,3 +62,15 @@ def test_failing_handler_is_logged_and_wechat_gets_success(wechat, caplog):
     assert response.status_code == 200
     assert response.content == b"success"
     assert "broken on purpose" in caplog.text
+
+
+def test_a_reply_that_cannot_be_rendered_is_logged_and_wechat_gets_success(wechat, caplog):
+    with caplog.at_level(logging.ERROR, logger="wechat.handler"):
+        response = wechat.deliver(wechat.push.text_fields("__probe: bad articles__"))
+    assert response.status_code == 200 and response.content == b"success"
+    assert "cannot be rendered" in caplog.text
+
+
+def test_articles_reply(wechat):
+    reply = wechat.send_text("__probe: articles__")
+    assert reply["MsgType"] == "news" and reply["Articles"]["item"]["Title"] == "标题"

@@ -103,7 +103,12 @@ def receive(request, query):
 def handle(message):
     """The reply body for a message: the handler's reply, or ``success``."""
     message.context = UserStore(f"wechat:context:{message.target}:{message.source}", app_settings.CONTEXT_AGE)
-    return render(run_within_budget(run_handler, message, late=send_late_reply))
+    reply = run_within_budget(run_handler, message, late=send_late_reply)
+    try:
+        return render(reply)
+    except Exception:  # e.g. articles that are not dicts
+        handler_logger.exception("The handler's %s reply cannot be rendered", getattr(reply, "type", "?"))
+        return SUCCESS
 
 
 def run_handler(message):
