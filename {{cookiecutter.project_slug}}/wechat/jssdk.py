@@ -21,8 +21,8 @@ from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wechatpy.exceptions import WeChatClientException
-from wechatpy.utils import WeChatSigner
 
+from .client import get_client
 from .conf import app_settings
 from .exceptions import ServiceUnavailable, unavailable_message
 from .tokens import jsapi_ticket
@@ -35,10 +35,8 @@ class UnsignableURL(ValueError):
 
 
 def signature(ticket, nonce_str, timestamp, url):
-    """WeChat's JSSDK signature (the same algorithm as wechatpy's ``get_jsapi_signature``)."""
-    signer = WeChatSigner(delimiter=b"&")
-    signer.add_data(f"noncestr={nonce_str}", f"jsapi_ticket={ticket}", f"timestamp={timestamp}", f"url={url}")
-    return signer.signature
+    """WeChat's JSSDK signature, computed by wechatpy (building the client fetches nothing)."""
+    return get_client().jsapi.get_jsapi_signature(nonce_str, ticket, timestamp, url)
 
 
 def page_url(url):

@@ -13,6 +13,7 @@ input, 401 for bad tokens and refused codes (with WeChat's ``errcode``), 503
 when WeChat cannot be reached.
 """
 
+import functools
 import json
 import logging
 
@@ -64,6 +65,7 @@ def api_view(view):
 
     @csrf_exempt
     @require_POST
+    @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -78,7 +80,6 @@ def api_view(view):
             logger.info("WeChat refused %s: errcode %s", request.path, exc.errcode)
             return error(401, "WeChat refused the code", errcode=exc.errcode, errmsg=exc.errmsg)
 
-    wrapper.__name__ = view.__name__
     return wrapper
 
 

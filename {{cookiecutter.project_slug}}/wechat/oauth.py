@@ -28,6 +28,7 @@ import functools
 import logging
 import secrets
 
+import requests
 from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -58,8 +59,6 @@ class OAuth(WeChatOAuth):
         self.OAUTH_BASE_URL = app_settings.OPEN_BASE_URL + "connect/"
 
     def _request(self, method, url_or_endpoint, **kwargs):
-        import requests
-
         kwargs.setdefault("timeout", app_settings.API_TIMEOUT)
         url = rebase(url_or_endpoint)
         try:

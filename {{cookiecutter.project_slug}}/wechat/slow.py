@@ -21,7 +21,6 @@ from django.db import close_old_connections
 
 from .client import get_client
 from .conf import app_settings
-from .exceptions import WeChatUnavailable
 
 logger = logging.getLogger("wechat.handler")
 
@@ -91,5 +90,5 @@ def send_late_reply(message, reply):
             logger.error("A late %s reply cannot be sent as a customer-service message", reply.type)
             return
         logger.info("Late %s reply sent to %s", reply.type, user)
-    except (WeChatUnavailable, Exception):
+    except Exception:  # WeChatUnavailable included: the late reply is lost, and logged
         logger.exception("Could not send the late reply to %s", user)

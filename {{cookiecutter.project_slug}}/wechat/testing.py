@@ -19,6 +19,8 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from .checks import valid_aes_key
+
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000)
 
 
@@ -49,6 +51,8 @@ class PushBuilder:
         self.app_id = app_id
         self.openid = openid
         self.account = account
+        if mode != "plain" and not valid_aes_key(aes_key):
+            raise ValueError(f"{mode} mode needs WECHAT_ENCODING_AES_KEY: the 43 characters from WeChat's admin page")
         self.crypto = WeChatCrypto(token, aes_key, app_id) if mode != "plain" else None
 
     # -- Message bodies -------------------------------------------------------

@@ -21,7 +21,6 @@ import urllib.request
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
-from wechat.checks import valid_aes_key
 from wechat.conf import app_settings
 from wechat.testing import PushBuilder
 
@@ -48,15 +47,16 @@ class Command(BaseCommand):
         if not app_settings.TOKEN:
             raise CommandError("WECHAT_TOKEN is empty: set it (the same value as the server) first.")
         encrypted = options["encrypt"] or app_settings.ENCRYPT_MODE == "safe"
-        if encrypted and not valid_aes_key(app_settings.ENCODING_AES_KEY):
-            raise CommandError("Encrypting needs WECHAT_ENCODING_AES_KEY: the 43 characters from WeChat's admin page.")
-        push = PushBuilder(
-            app_settings.TOKEN,
-            mode="safe" if encrypted else "plain",
-            aes_key=app_settings.ENCODING_AES_KEY,
-            app_id=app_settings.APP_ID,
-            openid=options["openid"],
-        )
+        try:
+            push = PushBuilder(
+                app_settings.TOKEN,
+                mode="safe" if encrypted else "plain",
+                aes_key=app_settings.ENCODING_AES_KEY,
+                app_id=app_settings.APP_ID,
+                openid=options["openid"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if options["echostr"] is not None:
             return self._url_check(push, options)
         fields = self._fields(push, options)
