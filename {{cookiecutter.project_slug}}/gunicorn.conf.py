@@ -11,10 +11,11 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers from the CPU count; several workers share tokens, dedup records and context
 # through the shared cache (CACHE_URL), so any number is safe.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# WeChat gives up on a push after 5 s: the webhook answers within WECHAT_REPLY_BUDGET (4 s), and
-# views that call WeChat's API (WECHAT_API_TIMEOUT, 2 s a call) within about 4 s. A worker
-# silent for longer than this is stuck and gets replaced.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 5))
+# Handlers run in the request thread. WeChat gives up on a push after 5 s and retries it; the
+# retry waits for the first delivery's reply (WECHAT_REPLY_BUDGET, 4 s) instead of running the
+# handler again. A worker is replaced only when it is silent for longer than this: long enough
+# for a slow handler to finish and keep its reply for WeChat's later retries.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 10
 keepalive = 5
 # nginx sets X-Forwarded-Proto; trust it from the loopback only.

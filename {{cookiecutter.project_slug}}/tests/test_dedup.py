@@ -1,12 +1,16 @@
-"""WeChat retries a message it got no answer for: the handler runs once, every retry gets the same reply."""
+"""Exactly once: WeChat's retries get the first reply and run nothing, replays are refused."""
 
+import threading
 import time
 import uuid
+from urllib.parse import parse_qsl
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from wechat.ledger import Ledger, Verdict, nonce_key
-from wechat.testing import PushBuilder
+from wechat.cache import DatabaseCache
+from wechat.ledger import IN_PROGRESS, Ledger, Verdict, message_key, replay_key
 
 from . import probes
 
@@ -21,21 +25,27 @@ def test_retry_with_same_msgid_gets_same_reply_and_runs_handler_once(wechat_any_
     assert all(retry["Content"] == first["Content"] for retry in retries)
 
 
-def test_late_retry_is_found_in_the_shared_cache(wechat):
-    # Older than the fresh window: this worker must look in the shared cache.
-    fields = wechat.push.text_fields("__probe: count runs__", create_time=int(time.time()) - 6)
+def test_a_retry_long_after_the_first_delivery_is_still_recognised(wechat):
+    fields = wechat.push.text_fields("__probe: count runs__", create_time=int(time.time()) - 12)
     runs_before = len(probes.runs)
     first = wechat.send(fields)
-    second = wechat.send(fields)
+    assert wechat.send(fields) == first
     assert len(probes.runs) == runs_before + 1
-    assert second == first
 
 
-def test_event_retry_is_deduplicated_by_sender_time_and_event(wechat):
-    fields = wechat.push.event_fields("subscribe")
+def test_event_retry_runs_the_handler_once(wechat):
+    fields = wechat.push.event_fields("CLICK", "MENU_A")
+    runs_before = len(probes.runs)
     first = wechat.send(fields)
-    second = wechat.send(fields)
-    assert first == second
+    assert wechat.send(fields) == first
+    assert len(probes.runs) == runs_before + 1
+
+
+def test_two_clicks_of_one_user_in_one_second_are_two_pushes(wechat):
+    now = int(time.time())
+    first = wechat.send(wechat.push.event_fields("CLICK", "MENU_A", create_time=now))
+    second = wechat.send(wechat.push.event_fields("CLICK", "MENU_B", create_time=now))
+    assert (first["Content"], second["Content"]) == ("clicked MENU_A", "clicked MENU_B")
 
 
 def test_same_text_in_two_messages_runs_twice(wechat):
@@ -45,76 +55,125 @@ def test_same_text_in_two_messages_runs_twice(wechat):
     assert len(probes.runs) == runs_before + 2
 
 
-# -- The ledger as two worker processes see it: two ledgers, one shared cache ------
+def test_a_replayed_nonce_carrying_another_message_claims_nothing(wechat):
+    # Plain mode signs only (token, timestamp, nonce): a captured query can carry a forged body.
+    genuine = wechat.push.text_fields("__probe: count runs__")
+    query, body = wechat.push.sign(genuine)
+    assert wechat.post(query, body).status_code == 200
+    forged = wechat.push.text_fields("__probe: count runs__")
+    _, forged_body = wechat.push.sign(forged)
+    assert wechat.post(query, forged_body).status_code == 403
+    # When WeChat later delivers the message the forger used, it runs as new.
+    runs_before = len(probes.runs)
+    assert wechat.send(forged)["Content"].startswith("run ")
+    assert len(probes.runs) == runs_before + 1
 
 
-def claim(ledger, push, fields):
-    query = dict(part.split("=", 1) for part in push.sign(fields)[0].split("&"))
-    return ledger.claim(query["timestamp"], query["nonce"], f"wechat:msg:{fields['MsgId']}", fields["CreateTime"])
+def test_message_keys_have_a_fixed_size_whatever_the_fields_hold():
+    long_event = {"ToUserName": "gh", "FromUserName": "o", "CreateTime": "1", "MsgType": "event", "Event": "x" * 5000}
+    text = {"ToUserName": "gh", "FromUserName": "o", "CreateTime": "1", "MsgType": "text", "MsgId": "9" * 20}
+    assert len(message_key(long_event)) == len(message_key(text)) == len(message_key({**text, "MsgId": "1"}))
 
 
-def test_retry_on_another_worker_gets_the_first_workers_reply(db, wechat_settings):
-    first_worker, second_worker = Ledger(), Ledger()
-    push = PushBuilder("t")
-    fields = push.text_fields("hi", create_time=int(time.time()) - 6)
-    assert claim(first_worker, push, fields) == (Verdict.NEW, None)
-    first_worker.finish(f"wechat:msg:{fields['MsgId']}", b"<xml>reply</xml>")
-    assert claim(second_worker, push, fields) == (Verdict.DUPLICATE, b"<xml>reply</xml>")
+def test_a_push_is_claimed_in_one_round_trip_to_the_shared_store(wechat):
+    fields = wechat.push.text_fields("__probe: count runs__")
+    query, body = wechat.push.sign(fields)
+    if isinstance(caches["default"], DatabaseCache):
+        with CaptureQueriesContext(connection) as queries:
+            assert wechat.post(query, body).status_code == 200
+        statements = [query["sql"] for query in queries]
+        assert len(statements) == 2, statements  # the claim, and keeping the reply for retries
+        assert "RETURNING" in statements[0]
+        return
+    # Redis: watch every command sent to the server that touches this push's records.
+    params = dict(parse_qsl(query))
+    ours = (replay_key(params["timestamp"], params["nonce"]), message_key({k: str(v) for k, v in fields.items()}))
+    redis = caches["default"]._cache.get_client(write=True)
+    with redis.monitor() as monitor:
+        assert wechat.post(query, body).status_code == 200
+        redis.set("test:monitor:end", 1)  # the last line to read
+        commands = []
+        for command in monitor.listen():
+            if "test:monitor:end" in command["command"]:
+                break
+            if command.get("client_type") != "lua" and any(key in command["command"] for key in ours):
+                commands.append(command["command"].split()[0])
+    assert commands == ["EVALSHA", "SET"]  # the claim, and keeping the reply for retries
 
 
-def wait_for(predicate, seconds=3.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
+# -- The ledger as concurrent workers see it: every claim goes to the shared store ------
 
 
-def unique():
-    """A message key and a nonce no other test (or earlier run on a shared Redis) used."""
-    token = uuid.uuid4().hex
-    return f"wechat:msg:{token}", token[:16]
+def unique_key():
+    return message_key({"ToUserName": "gh", "MsgType": "text", "MsgId": str(time.time_ns())})
 
 
-def test_background_flusher_writes_records_to_the_shared_cache(transactional_db, wechat_settings):
-    wechat_settings.WECHAT_DEDUP_FLUSH_INTERVAL = 0.05
-    ledger = Ledger()
-    key, nonce = unique()
-    assert ledger.claim("1700000000", nonce, key, time.time())[0] == Verdict.NEW
-    ledger.finish(key, b"reply")
-    assert wait_for(lambda: cache.get(key) == b"reply")
-    assert cache.get(nonce_key("1700000000", nonce)) == 1
+def nonce():
+    """A nonce no earlier test (or earlier run on a shared Redis) used."""
+    return uuid.uuid4().hex
 
 
-def test_replay_on_another_worker_is_refused_once_records_are_shared(db, wechat_settings):
-    first_worker, second_worker = Ledger(), Ledger()
-    key, nonce = unique()
-    old = time.time() - 30
-    assert first_worker.claim("1700000000", nonce, key, old)[0] == Verdict.NEW
-    assert second_worker.claim("1700000000", nonce, key, old)[0] == Verdict.REPLAY
+def test_a_duplicate_waits_for_the_first_deliverys_reply(transactional_db, wechat_settings):
+    key, ledger = unique_key(), Ledger()
+    assert ledger.claim("1700000000", nonce(), key) == (Verdict.NEW, None)
+    finisher = threading.Timer(0.3, ledger.finish, args=(key, b"<xml>late reply</xml>"))
+    finisher.start()
+    started = time.monotonic()
+    verdict, reply = ledger.claim("1700000001", nonce(), key)
+    finisher.join()
+    assert (verdict, reply) == (Verdict.DUPLICATE, b"<xml>late reply</xml>")
+    assert 0.25 < time.monotonic() - started < 2
 
 
-def test_slow_handler_is_marked_in_progress_for_other_workers(transactional_db, wechat_settings):
-    wechat_settings.WECHAT_DEDUP_FLUSH_INTERVAL = 0.05
-    first_worker, second_worker = Ledger(), Ledger()
-    key, nonce = unique()
-    assert first_worker.claim("1700000000", nonce, key, time.time())[0] == Verdict.NEW
-    # The handler is still running a second later: other workers must see it.
-    assert wait_for(lambda: cache.get(key) == "in-progress")
-    first_worker.finish(key, b"slow reply")
-    # A retry reaching the second worker waits for the reply rather than running the handler again.
-    verdict, reply = second_worker.claim("1700000001", nonce, key, time.time() - 6)
-    assert (verdict, reply) == (Verdict.DUPLICATE, b"slow reply")
+def test_a_duplicate_stops_waiting_after_the_reply_budget(db, wechat_settings):
+    wechat_settings.WECHAT_REPLY_BUDGET = 0.3
+    key, ledger = unique_key(), Ledger()
+    assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
+    started = time.monotonic()
+    assert ledger.claim("1700000001", nonce(), key) == (Verdict.DUPLICATE, None)
+    assert time.monotonic() - started < 1
+    assert cache.get(key) == IN_PROGRESS  # the first delivery still owns it
 
 
-def test_a_clock_behind_wechats_does_not_let_retries_pass_for_fresh(db, wechat_settings):
-    # This machine's clock runs 2.5 s behind WeChat's: pushes arrive "from the future".
-    first_worker, second_worker = Ledger(), Ledger()
-    key, nonce = unique()
-    sent = time.time() + 2.5
-    assert first_worker.claim("1700000000", nonce, key, sent)[0] == Verdict.NEW
-    first_worker.finish(key, b"reply")
-    other_key, other_nonce = unique()
-    second_worker.claim("1700000000", other_nonce, other_key, time.time() + 2.5)  # it sees the lag too
-    # WeChat's retry 5 s later looks only 2.5 s old here; it must still be recognised.
-    retry = second_worker.claim("1700000005", nonce + "r", key, sent - 5)
-    assert retry == (Verdict.DUPLICATE, b"reply")
+def test_a_replay_is_refused_before_the_message_is_looked_at(db, wechat_settings):
+    key, ledger, used = unique_key(), Ledger(), nonce()
+    assert ledger.claim("1700000000", used, key)[0] == Verdict.NEW
+    assert ledger.claim("1700000000", used, unique_key()) == (Verdict.REPLAY, None)
+    assert cache.get(replay_key("1700000000", used)) == 1
+
+
+def test_concurrent_deliveries_of_one_message_claim_it_once(transactional_db, wechat_settings):
+    key, ledger, verdicts = unique_key(), Ledger(), []
+    wechat_settings.WECHAT_REPLY_BUDGET = 0.1
+    start = threading.Barrier(8)
+
+    def deliver():
+        start.wait()
+        try:
+            verdicts.append(ledger.claim("1700000000", nonce(), key)[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(verdict.value for verdict in verdicts) == ["duplicate"] * 7 + ["new"]
+
+
+# -- The shared store down: WECHAT_ON_STORE_OUTAGE decides ------------------------------
+
+
+def test_store_outage_handles_the_push_by_default(wechat, broken_cache):
+    started = time.monotonic()
+    reply = wechat.send_text("__probe: count runs__")
+    assert reply["Content"].startswith("run ") and time.monotonic() - started < 2
+
+
+def test_store_outage_can_ask_wechat_to_retry(wechat, broken_cache, wechat_settings):
+    wechat_settings.WECHAT_ON_STORE_OUTAGE = "retry"
+    runs_before = len(probes.runs)
+    response = wechat.deliver(wechat.push.text_fields("__probe: count runs__"))
+    assert response.status_code == 503 and b"retry" in response.content
+    assert len(probes.runs) == runs_before

@@ -10,6 +10,11 @@ a minute per process.
 
 ``RedisCache`` is Django's own, keeping one client per process instead of
 building a new one on every call.
+
+Both add ``claim(guard, key, value, ...)``, the webhook's one round trip per
+push (see ``wechat.ledger``), and both fail fast for ``OUTAGE_PAUSE`` seconds
+after the store stopped answering (a circuit breaker): a stalled Redis or a
+locked SQLite file costs one timeout, then quick errors, until it answers again.
 """
 
 import pickle
@@ -19,13 +24,45 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 from .models import CacheEntry
 
 TABLE = CacheEntry._meta.db_table
 CULL_EVERY = 60.0
 BATCH_ROWS = 250
+OUTAGE_PAUSE = 2.0  # seconds of quick errors after the store failed to answer
+
+
+class StoreOffline(ConnectionError):
+    """The store failed a moment ago; not asked again until ``OUTAGE_PAUSE`` has passed."""
+
+
+class Breaker:
+    """Trips on an availability error, then refuses calls at once for ``OUTAGE_PAUSE`` seconds.
+
+    One per store and process: every thread of a process sees the same outage.
+    """
+
+    _by_store = {}
+
+    def __init__(self, name, availability_errors):
+        self.name = name
+        self.errors = availability_errors
+        self.closed_at = 0.0  # monotonic time from which calls go through again
+
+    @classmethod
+    def for_store(cls, name, availability_errors):
+        return cls._by_store.setdefault(name, cls(name, availability_errors))
+
+    def __enter__(self):
+        if time.monotonic() < self.closed_at:
+            raise StoreOffline(f"{self.name} failed less than {OUTAGE_PAUSE:g} s ago")
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is not None and issubclass(exc_type, self.errors):
+            self.closed_at = time.monotonic() + OUTAGE_PAUSE
+        return False
 
 
 class DatabaseCache(BaseCache):
@@ -38,15 +75,16 @@ class DatabaseCache(BaseCache):
             )
         self._alias = params.get("OPTIONS", {}).get("DATABASE", "default")
         self._next_cull = 0.0
+        self._breaker = Breaker.for_store(f"database cache ({self._alias})", (OperationalError, InterfaceError))
 
     # -- SQL -------------------------------------------------------------
     def _execute(self, sql, params=()):
-        with connections[self._alias].cursor() as cursor:
+        with self._breaker, connections[self._alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
 
     def _fetch(self, sql, params):
-        with connections[self._alias].cursor() as cursor:
+        with self._breaker, connections[self._alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
@@ -86,6 +124,31 @@ class DatabaseCache(BaseCache):
         return {key: pickle.loads(bytes(value)) for key, value in rows}
 
     # -- The cache API ---------------------------------------------------
+    def claim(self, guard, key, value, guard_timeout, timeout):
+        """Add ``guard``, and ``key`` = ``value`` if the guard was new: ``(guard added, key added)``.
+
+        One statement: an upsert of both rows that replaces only expired ones
+        and returns the keys it wrote. When the guard already existed, the key
+        it wrote anyway (a replay carrying a message never seen) is deleted again.
+        """
+        guard = self.make_and_validate_key(guard)
+        key = self.make_and_validate_key(key)
+        now = time.time()
+        rows = [self._row(guard, 1, guard_timeout), self._row(key, value, timeout)]
+        written = {
+            row[0]
+            for row in self._fetch(
+                f"INSERT INTO {TABLE} (cache_key, value, expires) VALUES (%s, %s, %s), (%s, %s, %s) "
+                "ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
+                f"WHERE {TABLE}.expires IS NOT NULL AND {TABLE}.expires <= %s RETURNING cache_key",
+                [*rows[0], *rows[1], now],
+            )
+        }
+        if guard not in written and key in written:
+            self._execute(f"DELETE FROM {TABLE} WHERE cache_key = %s", [key])
+        self._cull()
+        return guard in written, key in written
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         return self._upsert([self._row(key, value, timeout)], only_if_expired=True) > 0
@@ -140,12 +203,22 @@ class DatabaseCache(BaseCache):
         self._execute(f"DELETE FROM {TABLE}")
 
 
-class PooledRedisCacheClient(RedisCacheClient):
-    """Keeps one ``redis.Redis`` per connection pool for the life of the process."""
+# Add the guard; only if it was new, add the key: 0 guard existed, 1 key existed, 2 both added.
+CLAIM_SCRIPT = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return 1 end
+return 2
+"""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+
+class PooledRedisCacheClient(RedisCacheClient):
+    """Keeps one ``redis.Redis`` per connection pool for the life of the process, behind a breaker."""
+
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
         self._clients = {}
+        self._client = _breaker_client(servers[0])
+        self._claim = None
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -154,8 +227,38 @@ class PooledRedisCacheClient(RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def claim(self, guard, key, value, guard_timeout, timeout):
+        if self._claim is None:  # EVALSHA, loading the script once if the server lacks it
+            self._claim = self.get_client(write=True).register_script(CLAIM_SCRIPT)
+        dumps = self._serializer.dumps
+        args = [dumps(1), int(guard_timeout * 1000), dumps(value), int(timeout * 1000)]
+        claimed = self._claim(keys=[guard, key], args=args)
+        return claimed > 0, claimed > 1
+
+
+def _breaker_client(server):
+    """A ``redis.Redis`` subclass whose every command goes through the breaker of ``server``."""
+    import redis
+
+    breaker = Breaker.for_store(
+        f"redis ({server.split('@')[-1]})", (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+    )
+
+    class BreakerRedis(redis.Redis):
+        def execute_command(self, *args, **options):
+            with breaker:
+                return super().execute_command(*args, **options)
+
+    return BreakerRedis
+
 
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+
+    def claim(self, guard, key, value, guard_timeout, timeout):
+        """Like ``DatabaseCache.claim``: one Lua script, atomic on the server."""
+        guard = self.make_and_validate_key(guard)
+        key = self.make_and_validate_key(key)
+        return self._cache.claim(guard, key, value, guard_timeout, timeout)

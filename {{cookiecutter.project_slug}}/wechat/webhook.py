@@ -3,12 +3,15 @@
 GET  checks the signature and echoes ``echostr`` (the URL check when you save
      the server configuration).
 POST checks ``signature`` (and ``msg_signature`` when encrypted), the
-     timestamp and the nonce, decrypts, routes the message to a handler, and
-     answers with the (encrypted) reply. See ``wechat.ledger`` for retries
-     and replays, ``wechat.router`` for handlers.
+     timestamp and the nonce, decrypts, validates every field it reads, claims
+     the push (``wechat.ledger``: retries get the first reply, replays a 403),
+     runs the message's handler in the request thread (``wechat.router``), and
+     answers with the (encrypted) reply.
 
-Bad input gets a 4xx with a short reason; a handler that raises is logged and
-WeChat gets ``success`` so the user never sees "该公众号暂时无法提供服务".
+Anything a client can send gets a 200 or a 4xx with a short reason, never a
+5xx; a handler that raises is logged and WeChat gets ``success`` so the user
+never sees "该公众号暂时无法提供服务". The one 503 is a shared-store outage
+when ``WECHAT_ON_STORE_OUTAGE = "retry"`` asks for it.
 """
 
 import logging
@@ -20,15 +23,16 @@ import xmltodict
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.parser import parse_message
+from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.utils import check_signature
 
 from .conf import app_settings
+from .exceptions import CacheUnavailable
 from .ledger import Verdict, ledger, message_key
 from .replies import SUCCESS, make_reply, render
 from .router import router
-from .slow import run_within_budget, send_late_reply
 from .store import UserStore
 
 logger = logging.getLogger("wechat.webhook")
@@ -39,6 +43,13 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")
 NONCE = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_ECHOSTR = 1024
 DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Fields the webhook reads, and what each must look like.
+REQUIRED_TEXT = ("ToUserName", "FromUserName", "MsgType")
+OPTIONAL_TEXT = ("Event", "EventKey", "Content")
+MAX_ID = 64  # ToUserName, FromUserName, MsgType, Event: WeChat's are 30 characters or less
+MSG_ID = re.compile(r"[0-9]{1,20}")  # an unsigned 64-bit integer
+CREATE_TIME = re.compile(r"[0-9]{1,12}")
+MAX_DEPTH = 4  # WeChat's deepest field (SendPicsInfo > PicList > item > PicMd5Sum)
 
 
 class Rejected(Exception):
@@ -65,6 +76,10 @@ def webhook(request):
         if rejected.status == 405:
             response["Allow"] = "GET, POST"
         return response
+    except CacheUnavailable:  # WECHAT_ON_STORE_OUTAGE = "retry"
+        return HttpResponse(
+            "the shared cache is unavailable, WeChat will retry", status=503, content_type="text/plain; charset=utf-8"
+        )
 
 
 def verify_url(query):
@@ -85,14 +100,15 @@ def receive(request, query):
     crypto = make_crypto() if encrypted else None
     if crypto is not None:
         body = decrypt(crypto, body, query.get("msg_signature", ""), timestamp, nonce)
-    message, create_time = parse(body)
-    key = message_key(message)
-    verdict, reply = ledger.claim(timestamp, nonce, key, create_time)
+    fields = parse(body)
+    key = message_key(fields)
+    verdict, reply = ledger.claim(timestamp, nonce, key)
     if verdict == Verdict.REPLAY:
         raise Rejected(403, "replayed push: this timestamp and nonce were already used")
-    if verdict == Verdict.NEW:
-        reply = handle(message)
-        ledger.finish(key, reply)
+    if verdict in (Verdict.NEW, Verdict.UNCHECKED):
+        reply = handle(make_message(fields))
+        if verdict == Verdict.NEW:
+            ledger.finish(key, reply)
     if not reply or reply == SUCCESS:
         return HttpResponse(SUCCESS, content_type="text/plain; charset=utf-8")
     if crypto is not None:
@@ -103,7 +119,7 @@ def receive(request, query):
 def handle(message):
     """The reply body for a message: the handler's reply, or ``success``."""
     message.context = UserStore(f"wechat:context:{message.target}:{message.source}", app_settings.CONTEXT_AGE)
-    reply = run_within_budget(run_handler, message, late=send_late_reply)
+    reply = run_handler(message)
     try:
         return render(reply)
     except Exception:  # e.g. articles that are not dicts
@@ -202,19 +218,62 @@ def parse_envelope(body):
 
 
 def parse(body):
-    """``(message, create_time)``: the wechatpy message for a plaintext body, parsed once."""
+    """The push's fields (a dict), every field the webhook reads checked."""
     refuse_dtd(body)
     try:
-        message = parse_message(body)
-        create_time = int(message._data["CreateTime"])
+        fields = xmltodict.parse(body)["xml"]
     except Exception:
-        raise Rejected(400, "malformed XML, or a message without MsgType or CreateTime") from None
-    if not isinstance(message._data.get("FromUserName"), str):
-        raise Rejected(400, "message without FromUserName")
-    if message.type == "text":
-        message._data.setdefault("Content", None)
-        if message._data["Content"] is None:  # <Content></Content>
-            message._data["Content"] = ""
-        if not isinstance(message._data["Content"], str):
-            raise Rejected(400, "text message whose Content is not text")
-    return message, create_time
+        raise Rejected(400, "malformed XML, or no <xml> root") from None
+    if not isinstance(fields, dict):
+        raise Rejected(400, "a push without fields")
+    for name in REQUIRED_TEXT:
+        value = fields.get(name)
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
+            raise Rejected(400, f"{name} missing, not text, or longer than {MAX_ID} characters")
+    for name in OPTIONAL_TEXT:
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise Rejected(400, f"{name} is not text")
+    if not (isinstance(fields.get("CreateTime"), str) and CREATE_TIME.fullmatch(fields["CreateTime"])):
+        raise Rejected(400, "CreateTime missing or not a number of seconds")
+    if "MsgId" in fields and not (isinstance(fields["MsgId"], str) and MSG_ID.fullmatch(fields["MsgId"])):
+        raise Rejected(400, "MsgId is not a number of at most 20 digits")
+    if fields["MsgType"] == "text" and fields.get("Content") is None:
+        fields["Content"] = ""  # <Content></Content>
+    if fields["MsgType"] == "event" and fields.get("Event") is None:
+        raise Rejected(400, "event without Event")
+    for name, value in fields.items():
+        if not isinstance(value, str) and value is not None and too_deep(value):
+            raise Rejected(400, f"{name} is nested more than {MAX_DEPTH} levels deep")
+    return fields
+
+
+def too_deep(value):
+    """True when dicts and lists are nested in ``value`` more than MAX_DEPTH levels (no recursion)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            item
+            for container in level
+            for item in (container.values() if isinstance(container, dict) else container)
+            if isinstance(item, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
+
+
+def make_message(fields):
+    """wechatpy's message (or event) object for the fields, as ``wechatpy.parse_message`` builds it."""
+    msg_type = fields["MsgType"].lower()
+    if msg_type != "event" and not msg_type.startswith("device_"):
+        return MESSAGE_TYPES.get(msg_type, UnknownMessage)(fields)
+    event = fields["Event"].lower() if fields.get("Event") else msg_type
+    if msg_type.startswith("device_") and fields.get("Event"):
+        event = f"device_{event}"
+    event_key = fields.get("EventKey") or ""
+    if event == "subscribe" and event_key.startswith(("scanbarcode|", "scanimage|")):
+        event = fields["Event"] = "subscribe_scan_product"
+    elif event == "subscribe" and event_key.startswith("qrscene_"):
+        event = fields["Event"] = "subscribe_scan"
+        fields["EventKey"] = event_key[len("qrscene_") :]
+    return EVENT_TYPES.get(event, UnknownMessage)(fields)
