@@ -9,7 +9,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import get_client
 from wechat.exceptions import WeChatUnavailable
-from wechat.tokens import access_token
+from wechat.fake_server import FORCED
+from wechat.tokens import FORCED_REFRESH_INTERVAL, access_token, jsapi_ticket
 
 
 def test_token_is_fetched_once_and_then_shared(fake_wechat):
@@ -77,6 +78,110 @@ def test_expired_token_on_the_server_is_replaced(fake_wechat):
     fake_wechat.expire_tokens()
     client.message.send_text("o_user", "hello")
     assert fake_wechat.custom_messages[-1]["text"]["content"] == "hello"
+
+
+@pytest.mark.parametrize("server_side", ["expire_tokens", "revoke_tokens"])
+def test_a_real_expiry_recovers_at_once_with_one_forced_refresh(fake_wechat, server_side):
+    client = get_client()
+    access_token.get()
+    getattr(fake_wechat, server_side)()
+    client.message.send_text("o_user", "hello")
+    assert fake_wechat.custom_messages[-1]["text"]["content"] == "hello"
+    assert fake_wechat.calls[FORCED] == 1
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 2  # the first token, then the forced one
+
+
+# A 40001 storm: WeChat refuses every call, so every request would force a new token.
+
+
+def storm(count):
+    """``count`` calls that need the jsapi_ticket (as JSSDK pages do); the kinds of error they raised."""
+    errors = []
+    for _ in range(count):
+        with pytest.raises((WeChatClientException, WeChatUnavailable)) as raised:
+            jsapi_ticket.get()
+        errors.append(type(raised.value))
+    return errors
+
+
+def last_forced_refresh():
+    """``{"at", "interval"}``: when the access_token was last forced, and how long until the next may be."""
+    return cache.get(access_token._key + ":forced")
+
+
+def pretend_time_passed(seconds):
+    """Move the last forced refresh of the access_token ``seconds`` into the past."""
+    record = last_forced_refresh()
+    record["at"] -= seconds
+    cache.set(access_token._key + ":forced", record, record["interval"] * 2)
+
+
+@pytest.fixture
+def refusing_wechat(fake_wechat):
+    """WeChat's getticket answering 40001 to every call."""
+    fake_wechat.fail("cgi-bin/ticket/getticket", 40001, times=10_000)
+    return fake_wechat
+
+
+def test_a_40001_storm_forces_one_refresh_per_interval(refusing_wechat):
+    refused_after_a_refresh = [WeChatClientException]  # WeChat's own 40001, after the one forced refresh
+    assert storm(20) == refused_after_a_refresh + [WeChatUnavailable] * 19
+    assert refusing_wechat.calls[FORCED] == 1
+    assert refusing_wechat.calls["cgi-bin/ticket/getticket"] == 21  # each call asked WeChat, the first twice
+
+    assert storm(20) == [WeChatUnavailable] * 20  # a second storm within the interval
+    assert refusing_wechat.calls[FORCED] == 1
+
+    pretend_time_passed(FORCED_REFRESH_INTERVAL + 1)
+    assert storm(20) == refused_after_a_refresh + [WeChatUnavailable] * 19
+    assert refusing_wechat.calls[FORCED] == 2
+
+
+def test_the_interval_doubles_while_wechat_keeps_refusing_fresh_tokens(refusing_wechat):
+    storm(3)
+    assert last_forced_refresh()["interval"] == FORCED_REFRESH_INTERVAL == 60
+    for interval in (120, 240, 480):
+        pretend_time_passed(interval // 2 + 1)  # the previous interval is over: one more forced refresh...
+        storm(3)
+        assert last_forced_refresh()["interval"] == interval
+        pretend_time_passed(interval - 2)  # ...and none for the whole of the new, doubled interval
+        storm(3)
+    assert refusing_wechat.calls[FORCED] == 4
+
+
+def test_a_token_refused_right_after_a_forced_refresh_gives_a_clear_error(refusing_wechat):
+    with pytest.raises(WeChatClientException) as first:  # refreshed once, refused again: WeChat's own error
+        jsapi_ticket.get()
+    assert first.value.errcode == 40001
+    token = access_token.get()
+    with pytest.raises(WeChatUnavailable, match=r"not forcing another access_token refresh.* allowed in \d+ s"):
+        jsapi_ticket.get()
+    assert access_token.get() == token  # no new token either
+    assert refusing_wechat.calls[FORCED] == 1
+
+
+def test_when_the_storm_passes_the_forced_token_is_used_without_another_refresh(refusing_wechat):
+    storm(5)
+    refusing_wechat.failures.clear()
+    assert jsapi_ticket.get().startswith("fake-ticket-")
+    assert refusing_wechat.calls[FORCED] == 1
+    assert refusing_wechat.calls["cgi-bin/stable_token"] == 2
+
+
+def test_a_token_another_process_already_replaced_is_not_refreshed_again(fake_wechat):
+    stale = access_token.get()
+    fresh = access_token.refresh(stale=stale, rejected=True)  # the first process to see the refusal
+    assert access_token.refresh(stale=stale, rejected=True) == fresh  # the others get its value
+    assert fake_wechat.calls[FORCED] == 1
+
+
+def test_the_token_command_is_rationed_too(fake_wechat):
+    from django.core.management.base import CommandError
+
+    call_command("wechat_token", "--refresh")
+    with pytest.raises(CommandError, match="not forcing another access_token refresh"):
+        call_command("wechat_token", "--refresh")
+    assert fake_wechat.calls[FORCED] == 1
 
 
 def test_unreachable_wechat_raises_one_clear_exception(unreachable_wechat):

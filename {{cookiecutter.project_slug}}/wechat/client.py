@@ -9,7 +9,9 @@ Every call has a timeout (``WECHAT_API_TIMEOUT``); WeChat being unreachable or
 answering an HTTP error raises ``wechat.exceptions.WeChatUnavailable``. An
 ``errcode`` of 40001, 40014 or 42001 (the token was refused) refreshes the
 shared token once and retries the call once; other errcodes raise wechatpy's
-``WeChatClientException``.
+``WeChatClientException``. Those forced refreshes are rationed for every
+process (``wechat.tokens``): a token refused again right after one raises
+``WeChatUnavailable`` instead of forcing another.
 """
 
 import threading

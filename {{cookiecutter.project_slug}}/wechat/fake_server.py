@@ -15,6 +15,8 @@ Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
 cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
+``calls["cgi-bin/stable_token (force_refresh)"]`` counts the forced refreshes
+among the ``stable_token`` calls (WeChat allows 20 a day).
 ``GET /__fake__/calls`` returns the call counts as JSON, and
 ``GET /__fake__/login_code?openid=...&appid=...`` a ``wx.login()`` code to log in with.
 """
@@ -43,6 +45,7 @@ ERRORS = {
     47001: "data format error",
 }
 STABLE_REUSE_MIN = 300  # stable_token hands out the same token until its last 5 minutes
+FORCED = "cgi-bin/stable_token (force_refresh)"  # the calls[] key counting forced refreshes
 
 
 class WeChatError(Exception):
@@ -60,7 +63,7 @@ class FakeWeChat:
         self.calls = collections.Counter()
         self.delay = 0.0  # seconds to wait before every answer
         self.failures = collections.defaultdict(collections.deque)  # path -> errcodes to answer next
-        self.tokens = {}  # access_token -> {"app_id", "expires_at"}
+        self.tokens = {}  # access_token -> {"app_id", "kind" ("stable" or "classic"), "expires_at"}
         self.tickets = {}
         self.oauth_codes = {}  # code -> openid
         self.used_codes = set()
@@ -142,19 +145,24 @@ class FakeWeChat:
     # -- Endpoints ----------------------------------------------------------------
     def token(self, query, body):
         app_id = self._check_app(query)
-        return self._issue_token(app_id)
+        return self._issue_token(app_id, "classic", invalidate_others=True)
 
     def stable_token(self, query, body):
+        """Isolated from cgi-bin/token; ``force_refresh`` invalidates the previous stable token."""
         app_id = self._check_app(body)
+        if body.get("force_refresh"):
+            self.calls[FORCED] += 1
+            return self._issue_token(app_id, "stable", invalidate_others=True)
         current = [
             (token, entry)
             for token, entry in self.tokens.items()
-            if entry["app_id"] == app_id and entry["expires_at"] - time.time() > STABLE_REUSE_MIN
+            if (entry["app_id"], entry["kind"]) == (app_id, "stable")
+            and entry["expires_at"] - time.time() > STABLE_REUSE_MIN
         ]
-        if current and not body.get("force_refresh"):
+        if current:
             token, entry = current[-1]
             return {"access_token": token, "expires_in": int(entry["expires_at"] - time.time())}
-        return self._issue_token(app_id, invalidate_others=False)
+        return self._issue_token(app_id, "stable", invalidate_others=False)
 
     def getticket(self, query, body):
         self._check_token(query)
@@ -284,11 +292,13 @@ class FakeWeChat:
         self.used_codes.add(code)
         return codes.pop(code)
 
-    def _issue_token(self, app_id, invalidate_others=True):
-        if invalidate_others:  # the classic endpoint invalidates the previous token
-            self.tokens = {token: entry for token, entry in self.tokens.items() if entry["app_id"] != app_id}
+    def _issue_token(self, app_id, kind, invalidate_others):
+        if invalidate_others:  # the classic endpoint and a forced stable refresh invalidate the previous token
+            for token, entry in list(self.tokens.items()):
+                if (entry["app_id"], entry["kind"]) == (app_id, kind):
+                    del self.tokens[token]
         token = "fake-token-" + secrets.token_urlsafe(48)
-        self.tokens[token] = {"app_id": app_id, "expires_at": time.time() + self.token_ttl}
+        self.tokens[token] = {"app_id": app_id, "kind": kind, "expires_at": time.time() + self.token_ttl}
         return {"access_token": token, "expires_in": self.token_ttl}
 
     # -- Dispatch -----------------------------------------------------------------

@@ -9,6 +9,31 @@ value instead of fetching another one. The others wait briefly and reuse it.
 The token comes from ``cgi-bin/stable_token`` by default: it does not
 invalidate the token other workers are still using. Set
 ``WECHAT_STABLE_TOKEN = False`` for the classic ``cgi-bin/token``.
+
+Forced refreshes are rationed. When WeChat refuses a token (40001, 40014,
+42001) the client calls ``refresh(stale, rejected=True)``, which makes
+``stable_token`` issue a new token (``force_refresh``) and invalidate the old
+one. WeChat allows 20 of those a day, at least 30 s apart, so a refusal storm
+(every request refused, every request forcing a refresh) would burn the day's
+quota in a second. Instead, per credential and for every process and machine:
+
+- The last forced refresh is recorded in the shared cache next to the
+  credential (``<key>:forced`` = ``{"at", "interval"}``). It is read and written
+  under the refresh lock, *before* WeChat is called, so a forced refresh that
+  fails or times out counts too.
+- The next forced refresh is allowed ``interval`` seconds later. A refusal of
+  the current value before then is not refreshed again: the caller gets
+  ``WeChatUnavailable`` saying when the next one is allowed (views answer 503).
+  A refusal of a value another process has already replaced just gets the new
+  value, with no refresh at all.
+- The interval is 60 s after a first forced refresh and doubles, up to 2 hours,
+  with each forced refresh that comes within twice the previous interval, that
+  is while WeChat keeps refusing freshly forced values. The record expires twice
+  its interval after the last forced refresh: after such a quiet period the next
+  refusal is refreshed at once and the interval starts again at 60 s. A storm
+  lasting a whole day costs 18 forced refreshes (at 0, 1, 3, 7, 15, 31, 63 and
+  127 minutes, then every 2 hours); a real expiry or revocation in quiet times
+  costs one, at once.
 """
 
 import hashlib
@@ -29,6 +54,8 @@ logger = logging.getLogger("wechat.api")
 REFRESH_MARGIN = 300  # refresh this many seconds before WeChat's expiry
 REFETCH_AFTER = 60  # inside that margin, fetch again at most this often
 POLL_EVERY = 0.05
+FORCED_REFRESH_INTERVAL = 60  # after a forced refresh, the next one waits at least this long...
+FORCED_REFRESH_MAX_INTERVAL = 7200  # ...doubling up to this while WeChat keeps refusing fresh values
 
 _http = requests.Session()
 
@@ -72,7 +99,9 @@ class SharedCredential:
         """A value other than ``stale``: fetched here, or by the process that held the lock.
 
         ``rejected``: WeChat refused ``stale`` (40001 and friends), so ask for a
-        new value even if WeChat would still hand out the current one.
+        new value even if WeChat would still hand out the current one; at most
+        one such forced refresh per interval (see the module's docstring), else
+        WeChatUnavailable.
         """
         lock_key = self._key + ":lock"
         owner = uuid.uuid4().hex
@@ -86,6 +115,8 @@ class SharedCredential:
                     entry = self.peek()  # another process may have refreshed while we waited
                     if self._usable(entry, stale):
                         return entry["value"]
+                    if rejected:
+                        self._ration_forced_refresh()
                     return self._store(*self._fetch(*self.app(), force=rejected))
                 finally:
                     with shared_cache():
@@ -97,6 +128,30 @@ class SharedCredential:
             if time.monotonic() > deadline:
                 raise WeChatUnavailable(f"timed out waiting for another process to refresh the {self.name}")
             time.sleep(POLL_EVERY)
+
+    def _ration_forced_refresh(self):
+        """Record the forced refresh about to happen, or raise WeChatUnavailable if it comes too soon.
+
+        Called with the refresh lock held: one decision at a time for every process.
+        """
+        key = self._key + ":forced"
+        now = time.time()
+        with shared_cache():
+            last = cache.get(key)
+        if last:
+            elapsed = now - last["at"]
+            if elapsed < last["interval"]:
+                raise WeChatUnavailable(
+                    f"not forcing another {self.name} refresh: the last one was {max(elapsed, 0):.0f} s ago "
+                    f"and the next is allowed in {last['interval'] - elapsed:.0f} s "
+                    "(WeChat allows 20 forced refreshes a day)"
+                )
+            interval = min(last["interval"] * 2, FORCED_REFRESH_MAX_INTERVAL)  # still refusing: back off
+        else:
+            interval = FORCED_REFRESH_INTERVAL
+        with shared_cache():
+            cache.set(key, {"at": now, "interval": interval}, interval * 2)  # forgotten after a quiet period
+        logger.warning("Forcing a new %s; the next forced refresh waits at least %s s", self.name, interval)
 
     def _usable(self, entry, stale):
         if not entry or entry["value"] == stale:

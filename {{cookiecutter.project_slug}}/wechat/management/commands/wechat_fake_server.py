@@ -5,12 +5,14 @@ Start it, then point the project at it (in another shell or in .env)::
     WECHAT_API_BASE_URL=http://127.0.0.1:8600/ WECHAT_OPEN_BASE_URL=http://127.0.0.1:8600/
 
 It accepts this project's WECHAT_APP_ID / WECHAT_APP_SECRET, and its OAuth page
-signs the browser in as ``--openid``.
+signs the browser in as ``--openid``. ``--fail cgi-bin/ticket/getticket:40001:100``
+makes an endpoint answer an errcode for its next 100 calls (repeatable), to see
+how the project behaves when WeChat refuses.
 """
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from wechat.conf import app_settings
 from wechat.fake_server import FakeWeChat
@@ -24,14 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("--openid", default="o_fake_browser_user", help="the user the OAuth page signs in")
         parser.add_argument("--nickname", default="测试用户")
         parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every answer")
+        parser.add_argument(
+            "--fail",
+            action="append",
+            default=[],
+            metavar="PATH:ERRCODE[:TIMES]",
+            help="answer the next TIMES (default 1) calls to PATH with ERRCODE; repeatable",
+        )
 
-    def handle(self, *args, port, openid, nickname, delay, **options):
+    def handle(self, *args, port, openid, nickname, delay, fail, **options):
+        failures = [self._failure(spec) for spec in fail]
         app_id = app_settings.APP_ID or "wx_fake_app"
         secret = app_settings.APP_SECRET or "fake-secret"
         mini_program = {app_settings.MINIPROGRAM_APP_ID: app_settings.MINIPROGRAM_APP_SECRET}
         fake = FakeWeChat(app_id, secret, apps=mini_program if app_settings.MINIPROGRAM_APP_ID else None, port=port)
         fake.browser_user = fake.add_user(openid, nickname=nickname)
         fake.delay = delay
+        for path, errcode, times in failures:
+            fake.fail(path, errcode, times)
         with fake:
             self.stdout.write(f"Fake WeChat API for {app_id} at {fake.url}")
             variables = f"WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}"
@@ -44,3 +56,12 @@ class Command(BaseCommand):
                     time.sleep(3600)
             except KeyboardInterrupt:
                 self.stdout.write("Stopped.")
+
+    @staticmethod
+    def _failure(spec):
+        path, _, rest = spec.partition(":")
+        errcode, _, times = rest.partition(":")
+        try:
+            return path.strip("/"), int(errcode), int(times or 1)
+        except ValueError:
+            raise CommandError(f"--fail {spec}: expected PATH:ERRCODE[:TIMES]") from None
