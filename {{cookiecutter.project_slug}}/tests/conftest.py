@@ -7,7 +7,10 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from wechat import router
 from wechat.testing import PushBuilder
+
+from . import probes
 
 # Property-based fuzzing: a quick pass by default, HYPOTHESIS_PROFILE=full for the long run.
 _fuzz = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
@@ -29,15 +32,40 @@ MODES = ("plain", "compatible", "safe")
 
 
 @pytest.fixture(autouse=True)
+def store_answering():
+    """Each test starts with the shared store answering: no outage remembered from an earlier test."""
+    from wechat.cache import Breaker
+
+    for breaker in Breaker._by_store.values():
+        breaker.closed_at = 0.0
+
+
+@pytest.fixture(autouse=True)
 def wechat_settings(settings):
     settings.WECHAT_TOKEN = TOKEN
     settings.WECHAT_ENCODING_AES_KEY = AES_KEY
     settings.WECHAT_APP_ID = APP_ID
     settings.WECHAT_ENCRYPT_MODE = "plain"
     settings.WECHAT_TIMESTAMP_TOLERANCE = 300
-    settings.WECHAT_DEDUP_FLUSH_INTERVAL = 0  # write dedup records at once: no background thread in tests
-    settings.WECHAT_REPLY_BUDGET = 0  # handlers in the test's thread (test_slow_handlers.py tests the budget)
     return settings
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "project_handlers: pushes reach the project's own handlers, not the probes")
+
+
+@pytest.fixture(autouse=True)
+def wechat_handlers(request):
+    """The router pushes reach: the probe handlers of tests/probes.py, never the project's own.
+
+    So the package's tests pass whatever your handlers do. Tests of your own handlers
+    opt out with ``pytestmark = pytest.mark.project_handlers`` (see test_examples.py).
+    """
+    if request.node.get_closest_marker("project_handlers"):
+        yield router
+        return
+    with router.replaced_by(probes.router):
+        yield probes.router
 
 
 class WeChat:

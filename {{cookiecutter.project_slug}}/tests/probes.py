@@ -1,8 +1,33 @@
-"""Handlers the webhook tests count or break on purpose; registered on import."""
+"""The handlers the package's tests push to, on a router of their own.
 
-from wechat import router
+``conftest.py`` routes every test to this router (``router.replaced_by``), so
+the tests never depend on your handlers: rewrite ``handlers/`` (or the handlers
+in ``app.py``) as you like. Your handlers have their own tests in
+``test_examples.py``.
+"""
 
-runs = []
+import time
+
+from wechat.router import Router, event_key
+
+router = Router()
+runs = []  # one item per run of the counting probes: counted() and click()
+
+
+@router.text()
+def echo(message):
+    return f"echo: {message.content}"
+
+
+@router.event("subscribe")
+def welcome(message):
+    return "welcome"
+
+
+@router.event("CLICK")
+def click(message):
+    runs.append(event_key(message))
+    return f"clicked {event_key(message)}"
 
 
 @router.text("__probe: count runs__")
@@ -23,8 +48,6 @@ def unsafe(message):
 
 @router.text("__probe: slow__")
 def slow(message):
-    import time
-
     time.sleep(0.6)
     return "slow but here"
 

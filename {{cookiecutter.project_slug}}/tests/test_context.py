@@ -10,8 +10,6 @@ from django.utils import timezone
 
 from wechat.store import UserStore
 
-from . import probes  # noqa: F401  (registers the probe handlers)
-
 
 @pytest.fixture
 def store(db):
@@ -133,14 +131,6 @@ def test_a_failing_handler_leaves_the_context_as_it_was(wechat):
     wechat.send_text("__probe: remember__")
     wechat.send_text("__probe: remember then fail__")
     assert wechat.send_text("__probe: remember__")["Content"] == "visit 2"
-
-
-def test_the_example_survey(wechat):
-    assert "编程语言" in wechat.send_text("调查")["Content"]
-    assert "几年" in wechat.send_text("Python")["Content"]
-    assert wechat.send_text("10")["Content"] == "谢谢！Thanks! Python / 10"
-    # The survey is over: text is echoed again.
-    assert "你说：hello" in wechat.send_text("hello")["Content"]
 
 
 def test_context_expires_after_the_context_age(wechat, wechat_settings):

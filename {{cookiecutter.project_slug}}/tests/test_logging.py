@@ -12,8 +12,6 @@ from wechat.client import get_client
 from wechat.exceptions import WeChatUnavailable
 from wechat.tokens import access_token
 
-from . import probes  # noqa: F401  (registers the probe handlers)
-
 
 @pytest.fixture
 def log_output():

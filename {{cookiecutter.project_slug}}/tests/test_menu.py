@@ -1,20 +1,33 @@
 """``manage.py wechat_menu push | show | delete`` against the fake WeChat server."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-EXAMPLE_MENU = Path(__file__).resolve().parent.parent / "menu.json"
+# A menu of the tests' own: the project's menu.json is yours (test_examples.py checks it).
+MENU = {
+    "button": [
+        {"type": "click", "name": "今日", "key": "PROBE_TODAY"},
+        {
+            "name": "更多",
+            "sub_button": [
+                {"type": "view", "name": "网站", "url": "https://example.com/"},
+                {"type": "click", "name": "联系", "key": "PROBE_CONTACT"},
+            ],
+        },
+    ]
+}
 
 
-def test_push_show_delete_the_example_menu(fake_wechat, capsys):
-    call_command("wechat_menu", "push", str(EXAMPLE_MENU))
-    assert fake_wechat.menu == json.loads(EXAMPLE_MENU.read_text(encoding="utf-8"))
+def test_push_show_delete_a_menu(fake_wechat, capsys, tmp_path):
+    menu_file = tmp_path / "menu.json"
+    menu_file.write_text(json.dumps(MENU, ensure_ascii=False), encoding="utf-8")
+    call_command("wechat_menu", "push", str(menu_file))
+    assert fake_wechat.menu == MENU
     call_command("wechat_menu", "show")
     shown = json.loads(capsys.readouterr().out.split("\n", 1)[1])
-    assert shown == json.loads(EXAMPLE_MENU.read_text(encoding="utf-8"))  # can be pushed back as it is
+    assert shown == MENU  # can be pushed back as it is
     call_command("wechat_menu", "delete")
     assert fake_wechat.menu is None
 

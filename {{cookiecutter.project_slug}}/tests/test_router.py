@@ -4,13 +4,13 @@ import pytest
 
 from wechat.router import Router
 from wechat.testing import PushBuilder, to_xml
-from wechat.webhook import parse
+from wechat.webhook import make_message, parse
 
 push = PushBuilder("t")
 
 
 def message(msg_type, **fields):
-    return parse(to_xml(push.fields(msg_type, **fields)).encode())[0]
+    return make_message(parse(to_xml(push.fields(msg_type, **fields)).encode()))
 
 
 def text(content):
@@ -125,3 +125,42 @@ def test_registering_the_same_match_twice_is_an_error(router):
 def test_text_takes_one_matcher(router):
     with pytest.raises(TypeError):
         router.text("a", regex="b")
+
+
+# -- Swapping handlers for a test -----------------------------------------------------------
+
+
+def test_replaced_by_routes_to_the_other_handlers_until_the_block_ends(router):
+    router.text()(lambda m: "project")
+    router.event("CLICK", key="TODAY")(lambda m: "project click")
+    other = Router()
+    other.text()(lambda m: "probe")
+    with router.replaced_by(other) as swapped:
+        assert swapped is router
+        assert router.dispatch(text("hi")) == "probe"
+        assert router.dispatch(event("CLICK", "TODAY")) is None
+    assert router.dispatch(text("hi")) == "project"
+    assert router.dispatch(event("CLICK", "TODAY")) == "project click"
+
+
+def test_handlers_registered_inside_the_block_are_dropped(router):
+    router.text("x")(lambda m: "project")
+    other = Router()
+    with router.replaced_by(other):
+
+        def temporary(message):
+            return "temporary"
+
+        router.text("x")(temporary)  # no conflict with the project's handler: it is swapped out
+        router.default(temporary)
+        assert router.dispatch(text("x")) == "temporary"
+    assert router.dispatch(text("x")) == "project"
+    assert router.dispatch(text("y")) is None
+    assert other.dispatch(text("x")) is None and other.dispatch(text("y")) is None
+
+
+def test_the_swap_is_undone_when_the_test_fails(router):
+    router.text()(lambda m: "project")
+    with pytest.raises(AssertionError), router.replaced_by(Router()):
+        raise AssertionError
+    assert router.dispatch(text("hi")) == "project"

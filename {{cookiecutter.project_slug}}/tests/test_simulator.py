@@ -12,20 +12,21 @@ def simulate(capsys, *args):
 @pytest.mark.django_db
 def test_text_in_process(capsys):
     out = simulate(capsys, "你好", "--in-process")
-    assert "你说：你好" in out and "text" in out
+    assert "echo: 你好" in out and "text" in out
 
 
 @pytest.mark.django_db
 def test_subscribe_event_gets_the_welcome(capsys):
-    assert "欢迎" in simulate(capsys, "--event", "subscribe", "--in-process")
+    assert "welcome" in simulate(capsys, "--event", "subscribe", "--in-process")
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "args",
-    [["--event", "CLICK", "--key", "TODAY_PICK"], ["--image"], ["--location", "23.13,113.26"]],
-    ids=["click", "image", "location"],
-)
+def test_menu_click_carries_its_key(capsys):
+    assert "clicked MENU_KEY" in simulate(capsys, "--event", "CLICK", "--key", "MENU_KEY", "--in-process")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("args", [["--image"], ["--location", "23.13,113.26"]], ids=["image", "location"])
 def test_unhandled_kinds_get_success(capsys, args):
     assert "success" in simulate(capsys, *args, "--in-process")
 
@@ -60,7 +61,7 @@ def test_bad_location_is_clear():
 
 def test_to_a_running_server(capsys, live_server):
     out = simulate(capsys, "over http", "--url", live_server.url + "/wechat/")
-    assert "你说：over http" in out
+    assert "echo: over http" in out
 
 
 def test_to_a_server_that_is_not_running():

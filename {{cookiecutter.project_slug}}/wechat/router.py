@@ -22,9 +22,22 @@ handler, whatever the order in which modules are imported:
 4. the default handler.
 
 The first match runs and nothing else does: there is no pass-through.
+
+Tests can route to handlers of their own for a while, whatever the project
+registered::
+
+    probes = Router()               # a router of the test's own
+
+    @probes.text()
+    def echo(message): ...
+
+    with router.replaced_by(probes):
+        ...                         # pushes reach only the probes
 """
 
+import copy
 import re
+from contextlib import contextmanager
 
 # wechatpy names these events after their flavour; they are the same WeChat event.
 EVENT_ALIASES = {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}
@@ -108,6 +121,22 @@ class Router:
             return handler
 
         return decorator
+
+    # -- Tests --------------------------------------------------------------
+    @contextmanager
+    def replaced_by(self, other):
+        """Route with a copy of ``other``'s handlers instead of this router's until the block ends.
+
+        Handlers registered on this router inside the block are dropped when it ends;
+        ``other`` never sees them.
+        """
+        saved = vars(self).copy()
+        vars(self).update({name: copy.copy(table) for name, table in vars(other).items()})
+        try:
+            yield self
+        finally:
+            vars(self).clear()
+            vars(self).update(saved)
 
     # -- Dispatch -----------------------------------------------------------
     def resolve(self, message):
