@@ -2,11 +2,13 @@
 
 import contextlib
 import json
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from .conftest import manage, project_env
 
@@ -17,11 +19,13 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_for_port(port, process, seconds=30):
+def wait_for_port(port, process, seconds=30, log=None):
+    """Wait until ``process`` listens on ``port``; its stderr is a pipe, or the file ``log``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            output = Path(log).read_text() if log else process.stderr.read()
+            raise AssertionError(f"server exited with {process.returncode}: {output}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -30,29 +34,49 @@ def wait_for_port(port, process, seconds=30):
 
 
 @contextlib.contextmanager
-def background(project, args, port, env):
-    """Run ``python *args`` in the project until the block ends; yields its base URL."""
+def background(project, args, port, env, log=None):
+    """Run ``python *args`` in the project until the block ends; yields its base URL.
+
+    Its stderr goes to the file ``log`` when given (a pipe nobody reads fills up under heavy logging).
+    """
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(open(log, "w", encoding="utf-8")) if log else subprocess.PIPE
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=project,
+            env=project_env(project, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            wait_for_port(port, process, log=log)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def gunicorn(project, env, workers=2, timeout=10, log=None):
+    """gunicorn with the project's gunicorn.conf.py; ``timeout=None`` keeps the project's own worker timeout."""
+    port = free_port()
+    app = "app" if (project / "app.py").exists() else "config.wsgi"
+    args = ["-m", "gunicorn", app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if timeout is not None:
+        args += ["--timeout", str(timeout)]
+    return background(project, args, port, env, log=log)
+
+
+def start_redis(port):
+    """A redis-server of the test's own on ``port`` (to stop or freeze without disturbing anyone)."""
     process = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=project,
-        env=project_env(project, **env),
+        [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def gunicorn(project, env, workers=2):
-    port = free_port()
-    app = "app" if (project / "app.py").exists() else "config.wsgi"
-    args = ["-m", "gunicorn", app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "10"]
-    return background(project, args, port, env)
+    wait_for_port(port, process)
+    return process
 
 
 def fake_wechat(project, env, openid="o_browser_user", delay=0.0):

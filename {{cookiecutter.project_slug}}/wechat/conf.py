@@ -2,17 +2,30 @@
 
 The rest of the package reads ``app_settings.TOKEN`` and never touches
 ``django.conf.settings`` directly (django-allauth's ``app_settings`` pattern).
-Values are read on access, so ``override_settings`` works in tests.
+A ``WECHAT_*`` value is read from the settings once and kept; changing a
+setting (``override_settings`` in tests) forgets the kept values.
 """
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 ENCRYPT_MODES = ("plain", "compatible", "safe")
+STORE_OUTAGE_POLICIES = ("handle", "retry")
 
 
 class WeChatSettings:
+    def __init__(self):
+        self._values = {}
+
     def _get(self, name, default):
-        return getattr(settings, "WECHAT_" + name, default)
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = getattr(settings, "WECHAT_" + name, default)
+            return value
+
+    def forget(self, **kwargs):
+        self._values.clear()
 
     @property
     def APP_ID(self):
@@ -84,8 +97,8 @@ class WeChatSettings:
 
     @property
     def JWT_SECRET_KEY(self):
-        """Signs the mini program's JWTs; the Django SECRET_KEY when empty."""
-        return getattr(settings, "JWT_SECRET_KEY", "") or settings.SECRET_KEY
+        """Signs the mini program's JWTs. Never the Django SECRET_KEY: empty, no token is signed or accepted."""
+        return getattr(settings, "JWT_SECRET_KEY", "")
 
     @property
     def JWT_ACCESS_TTL(self):
@@ -111,13 +124,14 @@ class WeChatSettings:
 
     @property
     def REPLY_BUDGET(self):
-        """Seconds a handler may take before WeChat gets ``success`` and the reply follows later; 0: no budget."""
+        """Seconds a retry of a message still being handled waits for the first delivery's reply."""
         return self._get("REPLY_BUDGET", 4.0)
 
     @property
-    def HANDLER_THREADS(self):
-        """Handler threads per process (handlers run there, watched by the budget)."""
-        return self._get("HANDLER_THREADS", 8)
+    def ON_STORE_OUTAGE(self):
+        """When the shared store (dedup records) does not answer: ``handle`` the push anyway, a
+        duplicate being possible, or ``retry``: answer 503 so that WeChat sends it again later."""
+        return self._get("ON_STORE_OUTAGE", "handle")
 
     @property
     def CONTEXT_AGE(self):
@@ -135,19 +149,6 @@ class WeChatSettings:
         return self._get("MAX_BODY_SIZE", 64 * 1024)
 
     @property
-    def DEDUP_FRESH_SECONDS(self):
-        """A message younger than this cannot be a WeChat retry (WeChat waits 5 s).
-
-        Such messages skip the shared-store lookup; 0 looks up every message.
-        """
-        return self._get("DEDUP_FRESH_SECONDS", 3)
-
-    @property
-    def DEDUP_FLUSH_INTERVAL(self):
-        """Seconds between batched writes of dedup records; 0 writes each at once."""
-        return self._get("DEDUP_FLUSH_INTERVAL", 0.2)
-
-    @property
     def DEDUP_TTL(self):
         """How long a handled message's reply is kept for WeChat's retries."""
         return self._get("DEDUP_TTL", 300)
@@ -158,3 +159,4 @@ def _with_slash(url):
 
 
 app_settings = WeChatSettings()
+setting_changed.connect(app_settings.forget)

@@ -5,7 +5,10 @@ so an environment variable means the same thing whichever layout you chose.
 Each helper returns plain Django settings; nothing here runs at request time.
 """
 
+import os
+
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/"
 DEFAULT_OPEN_BASE_URL = "https://open.weixin.qq.com/"
@@ -21,18 +24,67 @@ CACHE_BACKENDS = {
 # SQLite tuned for several worker processes: WAL lets readers and one writer
 # work side by side, IMMEDIATE transactions take the write lock up front (no
 # "database is locked" half-way through), and synchronous=NORMAL is durable
-# across application crashes without an fsync on every commit.
+# across application crashes without an fsync on every commit. A write waits
+# at most 1 s for the lock (writes take milliseconds): a file locked for longer
+# is an outage, and the webhook must still answer WeChat within 5 s.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,
+    "timeout": 1,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 
+# Redis answers in well under a millisecond: one that takes a second is down or
+# frozen. redis-py's own retries would multiply that wait; the cache backend
+# fails fast after an error instead (see wechat.cache).
+REDIS_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+
 
 def read_env_file(env_file):
-    """Load ``.env`` when it exists; real environment variables win."""
-    if env_file.is_file():
+    """Load ``.env`` when it exists; real environment variables win.
+
+    Skipped while pytest runs (pytest >= 8.2 sets ``PYTEST_VERSION``, and the
+    commands a test starts inherit it): the tests never depend on your ``.env``.
+    """
+    if env_file.is_file() and not running_tests():
         environ.Env.read_env(str(env_file))
+
+
+def running_tests():
+    """True under pytest (and in the commands its tests start)."""
+    return "PYTEST_VERSION" in os.environ
+
+
+# Keys earlier versions of this template shipped: public, so they sign nothing.
+PUBLISHED_SECRETS = frozenset(
+    {
+        "django-insecure-local-development-only-do-not-deploy",
+        "test-only-secret-key-not-for-production",
+        "change-me-to-a-long-random-string",
+    }
+)
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def secret_setting(env, name, production=False):
+    """The secret key in the environment variable ``name``, refused when anyone could know it.
+
+    Missing, empty or published: ImproperlyConfigured, everywhere. In production
+    also a placeholder: shorter than 50 characters, ``django-insecure...`` or
+    fewer than 5 distinct characters (Django's ``check --deploy`` rules, enforced).
+    """
+    value = env.str(name, default="")
+    if not value or value in PUBLISHED_SECRETS:
+        problem = f"{name} is not set" if not value else f"{name} is a key published with this template"
+        raise ImproperlyConfigured(
+            f"{problem}. Set it, in .env or the environment, to a random key: the .env written when the project "
+            f"was generated has one; elsewhere copy .env.example to .env and use the output of {MAKE_A_KEY}"
+        )
+    if production and (len(value) < 50 or value.startswith("django-insecure") or len(set(value)) < 5):
+        raise ImproperlyConfigured(
+            f"{name} looks like a placeholder (shorter than 50 characters, django-insecure..., or repetitive): "
+            f"production needs a random key, such as the output of {MAKE_A_KEY}"
+        )
+    return value
 
 
 def database_settings(env, default_url, base_dir):
@@ -43,6 +95,8 @@ def database_settings(env, default_url, base_dir):
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["NAME"] = str(base_dir / database["NAME"])
         database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+        # Tests get a file too (Django's default is shared memory, which locks instead of waiting).
+        database.setdefault("TEST", {"NAME": database["NAME"] + ".test"})
     return {"default": database}
 
 
@@ -50,6 +104,8 @@ def cache_settings(env, default_url):
     """``CACHES`` from ``CACHE_URL``: ``dbcache://wechat_cache`` or ``redis://...``."""
     cache = env.cache_url("CACHE_URL", default=default_url)
     cache["BACKEND"] = CACHE_BACKENDS.get(cache["BACKEND"], cache["BACKEND"])
+    if cache["BACKEND"] == "wechat.cache.RedisCache":
+        cache["OPTIONS"] = {**REDIS_OPTIONS, **cache.get("OPTIONS", {})}  # ?socket_timeout=... in the URL wins
     return {"default": cache}
 
 
@@ -64,6 +120,8 @@ def wechat_settings(env):
         "WECHAT_TIMESTAMP_TOLERANCE": env.int("WECHAT_TIMESTAMP_TOLERANCE", default=300),
         "WECHAT_API_BASE_URL": env.str("WECHAT_API_BASE_URL", default=DEFAULT_API_BASE_URL),
         "WECHAT_OPEN_BASE_URL": env.str("WECHAT_OPEN_BASE_URL", default=DEFAULT_OPEN_BASE_URL),
+        # handle: answer pushes while the shared store is down (a retry may run twice); retry: 503
+        "WECHAT_ON_STORE_OUTAGE": env.str("WECHAT_ON_STORE_OUTAGE", default="handle"),
     }
 
 
