@@ -4,6 +4,7 @@ Every file ships in the template as plain Python; this hook (not Jinja in
 every file) decides which ones the generated project keeps.
 """
 
+import secrets
 import shutil
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def remove_oauth():
 
 
 def remove_menus():
-    remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py")
+    remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py", "tests/test_menu_json.py")
 
 
 def remove_mini_program():
@@ -99,6 +100,27 @@ def remove_database_cache_tests():
     remove("tests/test_cache_database.py")
 
 
+def write_env_file():
+    """A git-ignored ``.env`` with random development keys: nothing the template ships signs anything.
+
+    WECHAT_TOKEN is 32 hex digits, a Token WeChat's configuration page accepts; the
+    simulator and the dev console sign with it. A ``.env`` already there is kept.
+    """
+    env_file = PROJECT / ".env"
+    if env_file.exists():
+        return
+    lines = [
+        "# Random keys written when the project was generated: yours alone. Never commit this file (.gitignore).",
+        "# 生成项目时写入的随机密钥，只属于你；切勿提交（已在 .gitignore 中）。Settings: see .env.example.",
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}",
+        f"WECHAT_TOKEN={secrets.token_hex(16)}",
+    ]
+    if MINI_PROGRAM:
+        lines.append(f"JWT_SECRET_KEY={secrets.token_urlsafe(50)}")
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_file.chmod(0o600)
+
+
 def notes():
     lines = []
     if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
@@ -118,6 +140,9 @@ def next_steps():
         f"  {manage} migrate",
         f"  {manage} runserver 0.0.0.0:80",
         "",
+        ".env holds this project's random keys (git-ignored); add your AppID and secrets there.",
+        ".env 里是本项目的随机密钥（不会提交）；AppID 等配置也填在那里。",
+        "",
     ]
 
 
@@ -135,6 +160,7 @@ def main():
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()
+    write_env_file()
     if DATABASE != "postgresql":
         remove_postgresql()
     if CACHE != "redis":

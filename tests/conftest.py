@@ -25,6 +25,7 @@ def project_env(project, **extra):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "WECHAT_"))}
     env.pop("DATABASE_URL", None)
     env.pop("CACHE_URL", None)
+    env.pop("PYTEST_VERSION", None)  # the project's commands behave as in a user's shell: they read its .env
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     requirements = (project / "requirements.txt").read_text()
     if "psycopg" in requirements:

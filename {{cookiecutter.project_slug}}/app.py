@@ -6,11 +6,12 @@
     python app.py runserver 0.0.0.0:80
 
 This module is also its own settings module (DJANGO_SETTINGS_MODULE=app), so
-``gunicorn app`` and ``pytest`` work too. The WeChat machinery lives in the
-``wechat`` package next to this file.
+``gunicorn app`` (production settings) and ``pytest`` work too. The WeChat
+machinery lives in the ``wechat`` package next to this file.
 """
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from wechat.environment import (
     miniprogram_settings,
 {%- endif %}
     read_env_file,
+    running_tests,
+    secret_setting,
     wechat_settings,
 )
 
@@ -34,15 +37,25 @@ from wechat.environment import (
 # ---------------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
-read_env_file(BASE_DIR / ".env")
+read_env_file(BASE_DIR / ".env")  # not under pytest: the tests never read your .env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# DEBUG is on only when asked for. `python app.py <command>` (runserver, migrate, shell...) asks for it
+# by default, so development needs nothing more; `gunicorn app` and every other WSGI server get the
+# production settings below unless DJANGO_DEBUG=true. DJANGO_DEBUG=false makes a command production too.
+# 开发：python app.py ... 默认开启 DEBUG；gunicorn app 等 WSGI 服务器默认是生产配置。
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 LOGGING = logging_settings(DEBUG)  # the wechat.* loggers; secrets are redacted from every line
-if DEBUG:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only-do-not-deploy")
+TESTING = running_tests() and __name__ != "__main__"  # pytest imports this file as its settings module
+if TESTING:  # fresh random keys every run, whatever the environment says
+    SECRET_KEY = secrets.token_urlsafe(50)
+    ALLOWED_HOSTS = ["*"]
+elif DEBUG:  # development: the keys of the .env written when the project was generated
+    SECRET_KEY = secret_setting(env, "DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
-else:  # production: refuses to start without a secret key and host names
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+else:  # production: refuses to start without host names and random secret keys
+    SECRET_KEY = secret_setting(env, "DJANGO_SECRET_KEY", production=True)
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
     globals().update(https_settings(env))
 
@@ -84,7 +97,13 @@ globals().update(wechat_settings(env))  # WECHAT_TOKEN, WECHAT_APP_ID, ... (see 
 WECHAT_HANDLERS = []  # the handlers are below, in this file
 {%- if cookiecutter.__miniprogram == "True" %}
 globals().update(miniprogram_settings(env))  # MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_*
+if TESTING:
+    JWT_SECRET_KEY = secrets.token_urlsafe(50)
+else:  # signs the mini program's tokens: required, as SECRET_KEY
+    JWT_SECRET_KEY = secret_setting(env, "JWT_SECRET_KEY", production=not DEBUG)
 {%- endif %}
+# The settings are complete: from here on Django may read them (wechat/urls.py asks for DEBUG).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 
 # ---------------------------------------------------------------------------
 {% include "handlers/examples.py" %}
@@ -109,12 +128,10 @@ urlpatterns = [
 {%- endif %}
 ]
 
+
 # ---------------------------------------------------------------------------
 # Entry points: `python app.py <command>`, and `gunicorn app` (WSGI)
 # ---------------------------------------------------------------------------
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
-
-
 def __getattr__(name):
     """``app.application``, created on first use, so importing settings starts nothing."""
     if name != "application":

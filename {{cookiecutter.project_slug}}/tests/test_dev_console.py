@@ -1,8 +1,15 @@
-"""The dev console at /wechat/dev/: DEBUG only; real signed pushes through the project's webhook."""
+"""The dev console at /wechat/dev/: DEBUG only, this machine only; real signed pushes through the project's webhook."""
 
 import json
 
 import pytest
+from django.urls import include, path
+
+from wechat import devconsole
+from wechat import urls as wechat_urls
+
+# The project's URLs leave the console out when DEBUG is off, as it is in tests: these put it back.
+urlpatterns = [path("wechat/", include((wechat_urls.urlpatterns + devconsole.urlpatterns, "wechat")))]
 
 
 def send(client, **payload):
@@ -12,13 +19,58 @@ def send(client, **payload):
 @pytest.fixture
 def debug(settings):
     settings.DEBUG = True
+    settings.ROOT_URLCONF = __name__
 
 
 @pytest.mark.django_db
-def test_is_404_without_debug(client, settings):
+def test_is_not_wired_without_debug(client, settings):
     settings.DEBUG = False
     assert client.get("/wechat/dev/").status_code == 404
     assert send(client, kind="text", content="hi").status_code == 404
+
+
+@pytest.mark.django_db
+def test_is_404_when_debug_goes_off(client, debug, settings):
+    settings.DEBUG = False
+    assert client.get("/wechat/dev/").status_code == 404
+    assert send(client, kind="text", content="hi").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["203.0.113.7", "192.168.1.20", "2001:db8::1"])
+def test_refuses_other_machines_with_a_reason(client, debug, address):
+    page = client.get("/wechat/dev/", REMOTE_ADDR=address)
+    assert page.status_code == 403 and address in page.content.decode()
+    sent = client.post("/wechat/dev/send/", '{"kind": "text"}', "application/json", REMOTE_ADDR=address)
+    assert sent.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED"])
+def test_refuses_requests_a_proxy_or_tunnel_relayed(client, debug, header):
+    # ngrok, frp and nginx connect from 127.0.0.1 too: their headers give them away.
+    page = client.get("/wechat/dev/", **{header: "203.0.113.7"})
+    assert page.status_code == 403 and b"relayed" in page.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"])
+def test_answers_the_loopback(client, debug, address):
+    assert client.get("/wechat/dev/", REMOTE_ADDR=address).status_code == 200
+
+
+@pytest.mark.django_db
+def test_answers_internal_ips(client, debug, settings):
+    settings.INTERNAL_IPS = ["192.168.1.20"]
+    assert client.get("/wechat/dev/", REMOTE_ADDR="192.168.1.20").status_code == 200
+    assert client.get("/wechat/dev/", REMOTE_ADDR="192.168.1.21").status_code == 403
+
+
+@pytest.mark.django_db
+def test_always_sends_as_its_own_user(client, debug):
+    answer = send(client, kind="text", content="hi", openid="o_a_real_follower").json()
+    assert answer["status"] == 200
+    assert answer["pushed"]["FromUserName"] == devconsole.DEV_CONSOLE_OPENID != "o_a_real_follower"
 
 
 @pytest.mark.django_db
@@ -33,7 +85,7 @@ def test_page_looks_like_a_chat(client, debug):
 def test_text_gets_the_handlers_reply(client, debug):
     answer = send(client, kind="text", content="你好").json()
     assert answer["status"] == 200
-    assert "你说：你好" in answer["reply"]["Content"]
+    assert answer["reply"]["Content"] == "echo: 你好"
 
 
 @pytest.mark.django_db
@@ -46,7 +98,7 @@ def test_pushes_are_encrypted_when_the_mode_asks(client, debug, wechat_settings,
 
 @pytest.mark.django_db
 def test_subscribe_event_gets_the_welcome(client, debug):
-    assert "欢迎" in send(client, kind="event", event="subscribe").json()["reply"]["Content"]
+    assert send(client, kind="event", event="subscribe").json()["reply"]["Content"] == "welcome"
 
 
 @pytest.mark.django_db

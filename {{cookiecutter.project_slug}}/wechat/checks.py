@@ -70,14 +70,37 @@ def check_shared_cache(app_configs, **kwargs):
     return []
 
 
+UNSAFE_MODES = {
+    "plain": "messages travel unencrypted and their bodies are not signed",
+    "compatible": "the webhook still accepts unencrypted bodies, which are not signed",
+}
+
+
 @checks.register("wechat", deploy=True)
 def check_deploy_settings(app_configs, **kwargs):
-    if app_settings.ENCRYPT_MODE == "plain":
+    mode = app_settings.ENCRYPT_MODE
+    if mode in UNSAFE_MODES:
         return [
             checks.Warning(
-                "WECHAT_ENCRYPT_MODE is plain: messages travel unencrypted and their bodies are not signed.",
+                f"WECHAT_ENCRYPT_MODE is {mode}: {UNSAFE_MODES[mode]}, so a push can be altered on its way.",
                 hint="Use safe mode (安全模式) in production and set WECHAT_ENCODING_AES_KEY.",
                 id="wechat.W002",
+            )
+        ]
+    return []
+
+
+@checks.register("wechat")
+def check_jwt_key(app_configs, **kwargs):
+    # Projects with a mini program have these settings; the JWT key never falls back to SECRET_KEY.
+    has_mini_program = hasattr(settings, "JWT_SECRET_KEY") or hasattr(settings, "MINIPROGRAM_APP_ID")
+    if has_mini_program and not app_settings.JWT_SECRET_KEY:
+        return [
+            checks.Error(
+                "JWT_SECRET_KEY is empty: the mini program API can neither issue nor accept tokens (it answers 503).",
+                hint='Set JWT_SECRET_KEY to a random string of its own, e.g. python -c "import secrets; '
+                'print(secrets.token_urlsafe(50))"; it never falls back to SECRET_KEY.',
+                id="wechat.E003",
             )
         ]
     return []

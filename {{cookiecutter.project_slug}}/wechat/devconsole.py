@@ -1,53 +1,84 @@
-"""The dev console at ``/wechat/dev/``: a WeChat-like chat with your webhook (DEBUG only, 404 otherwise).
+"""The dev console at ``/wechat/dev/``: a WeChat-like chat with your webhook.
 
 Each message typed there becomes a real push, signed (and sealed with AES
 when WECHAT_ENCRYPT_MODE asks) exactly as WeChat sends it, and goes through the
 project's URLs and middleware to the webhook; the page shows the decrypted reply.
+
+It signs with your WECHAT_TOKEN, so it is fenced in three ways: ``wechat/urls.py``
+imports it only when DEBUG is on; it answers only requests from this machine
+(or ``INTERNAL_IPS``) that no proxy or tunnel relayed (403 otherwise, with the
+reason); and it always sends as its own user, ``DEV_CONSOLE_OPENID``.
 """
 
 import functools
-import json
+import ipaddress
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.test import Client
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .conf import app_settings
+from .jsonbody import json_object
 from .testing import PushBuilder
 
 EVENTS = ("subscribe", "unsubscribe", "CLICK", "VIEW", "SCAN", "LOCATION")
+DEV_CONSOLE_OPENID = "o_dev_console_user"
+# Headers a reverse proxy or a tunnel (ngrok, frp's http mode...) adds: the request came from elsewhere.
+RELAY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
-def debug_only(view):
+def refusal(request):
+    """Why the console refuses ``request`` (None when it may use it): only this machine, in DEBUG."""
+    relayed = [header for header in RELAY_HEADERS if header in request.headers]
+    if relayed:
+        return f"the dev console refuses relayed requests ({relayed[0]}): open it on this machine"
+    address = request.META.get("REMOTE_ADDR", "")
+    if address in settings.INTERNAL_IPS:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"the dev console answers only this machine, not {address or 'an unknown address'}"
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None
+    return f"the dev console answers only this machine and INTERNAL_IPS, not {address}"
+
+
+def local_debug_only(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.DEBUG:
             raise Http404
+        reason = refusal(request)
+        if reason:
+            return HttpResponseForbidden(reason, content_type="text/plain; charset=utf-8")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-@debug_only
+@local_debug_only
 @require_GET
 def console(request):
     return render(request, "wechat/dev_console.html", {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE})
 
 
-@debug_only
+@local_debug_only
 @require_POST
 def send(request):
     try:
-        data = json.loads(request.body)
+        data = json_object(request.body)  # BadJSON is a ValueError
         push = PushBuilder(
             app_settings.TOKEN,
             mode=app_settings.ENCRYPT_MODE,
             aes_key=app_settings.ENCODING_AES_KEY,
             app_id=app_settings.APP_ID,
-            openid=str(data.get("openid") or "o_dev_console_user"),
+            openid=DEV_CONSOLE_OPENID,  # never one from the request: the console cannot speak for a real user
         )
         fields = push_fields(push, data)
     except (ValueError, TypeError, AttributeError) as exc:
