@@ -4,7 +4,7 @@ from .conftest import generate
 
 
 def tree(path):
-    """Every file but .env, whose keys are random by design (it is git-ignored: cruft never sees it)."""
+    """Every file but .env, whose keys are random by design (pyproject.toml tells cruft to skip it)."""
     files = sorted(file for file in path.rglob("*") if file.is_file() and file.name != ".env")
     return {str(file.relative_to(path)): file.read_bytes() for file in files}
 
