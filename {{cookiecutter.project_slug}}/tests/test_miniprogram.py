@@ -166,12 +166,12 @@ def test_tampered_expired_wrong_audience_and_unsigned_tokens_get_401(client, fak
     bad_tokens = {
         "tampered": f"{header}.{payload}.{flipped}{signature[1:]}",
         "wrong key": forge(claims, "not-the-key-not-the-key-not-the-key!"),
-        "expired": forge({**claims, "iat": now - 100, "exp": now - 10}, settings.SECRET_KEY),
-        "wrong audience": forge({**claims, "aud": "wx_another_app"}, settings.SECRET_KEY),
-        "wrong issuer": forge({**claims, "iss": "someone-else"}, settings.SECRET_KEY),
-        "no exp": forge({k: v for k, v in claims.items() if k != "exp"}, settings.SECRET_KEY),
+        "expired": forge({**claims, "iat": now - 100, "exp": now - 10}, settings.JWT_SECRET_KEY),
+        "wrong audience": forge({**claims, "aud": "wx_another_app"}, settings.JWT_SECRET_KEY),
+        "wrong issuer": forge({**claims, "iss": "someone-else"}, settings.JWT_SECRET_KEY),
+        "no exp": forge({k: v for k, v in claims.items() if k != "exp"}, settings.JWT_SECRET_KEY),
         "alg none": jwt.encode(claims, None, algorithm="none"),
-        "HS512": forge(claims, settings.SECRET_KEY * 2, "HS512"),
+        "HS512": forge(claims, settings.JWT_SECRET_KEY, "HS512"),
         "garbage": "not.a.token",
     }
     for name, token in bad_tokens.items():
@@ -196,12 +196,16 @@ def test_access_and_refresh_tokens_cannot_stand_in_for_each_other(client, fake_w
     assert me(client, tokens["refresh_token"]).status_code == 401
 
 
-def test_jwt_secret_key_can_differ_from_the_django_secret_key(client, fake_wechat, mp_app_id, settings):
+def test_tokens_are_signed_with_jwt_secret_key_never_the_django_secret_key(client, fake_wechat, mp_app_id, settings):
     settings.JWT_SECRET_KEY = "a-separate-jwt-signing-key-for-the-mini-program"
     tokens = login(client, fake_wechat, mp_app_id)
     assert me(client, tokens["access_token"]).status_code == 200
-    settings.JWT_SECRET_KEY = ""
-    assert me(client, tokens["access_token"]).status_code == 401
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert me(client, forge(claims, settings.SECRET_KEY)).status_code == 401
+    settings.JWT_SECRET_KEY = ""  # no fallback: nothing is signed or accepted
+    for response in (me(client, tokens["access_token"]), post(client, "login/", {"code": "anything"})):
+        assert response.status_code == 503 and "JWT_SECRET_KEY" in response.json()["error"]
+    assert fake_wechat.calls["sns/jscode2session"] == 1
 
 
 def test_token_lifetimes_come_from_the_settings(client, fake_wechat, mp_app_id, settings):

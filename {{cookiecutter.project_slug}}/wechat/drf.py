@@ -2,12 +2,19 @@
 
     REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["wechat.drf.JWTAuthentication"]}
 
-``request.user`` is then the WeChatUser (``request.wechat_user`` too).
+``request.user`` is then the WeChatUser (``request.wechat_user`` too). A bad
+token is a 401 with the reason; an empty JWT_SECRET_KEY a 503.
 """
 
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, status
 
-from .jwt_auth import InvalidToken, authenticate, session_for
+from .jwt_auth import InvalidToken, SigningKeyMissing, authenticate, session_for
+
+
+class SigningKeyNotConfigured(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "the server's JWT_SECRET_KEY is not configured, try again later"
+    default_code = "jwt_key_not_configured"
 
 
 class JWTAuthentication(authentication.BaseAuthentication):
@@ -18,6 +25,8 @@ class JWTAuthentication(authentication.BaseAuthentication):
             user = authenticate(request)
         except InvalidToken as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from None
+        except SigningKeyMissing:
+            raise SigningKeyNotConfigured() from None
         request._request.wechat_user = user
         request._request.wechat_session = session_for(user)
         return user, None

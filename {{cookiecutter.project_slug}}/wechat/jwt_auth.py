@@ -1,10 +1,13 @@
 """JWT for the mini program: no cookies, no Django login, ``Authorization: Bearer <token>``.
 
 Tokens are HS256 only (``none`` and every other algorithm are refused), signed
-with ``JWT_SECRET_KEY`` (the Django SECRET_KEY when unset), and carry ``iss``,
-``aud`` (the mini program's AppID), ``sub`` (the WeChatUser id), ``iat``,
-``exp``, ``jti`` and ``typ``: an access token is never accepted as a refresh
-token, nor the other way round. A refresh token works once (rotation).
+with ``JWT_SECRET_KEY`` (never the Django SECRET_KEY: while it is empty no token
+is signed or accepted, the API answers 503 and ``manage.py check`` reports
+wechat.E003), and carry ``iss``, ``aud`` (the mini program's AppID), ``sub``
+(the WeChatUser id), ``iat``, ``exp``, ``jti`` and ``typ``: an access token is
+never accepted as a refresh token, nor the other way round. A refresh token
+works once (rotation). A token that is malformed, or whose claims are not of
+the shape this module issues, is a 401 with the reason, never a 500.
 
     from wechat.jwt_auth import jwt_required
 
@@ -19,11 +22,13 @@ With Django REST framework, use ``wechat.drf.JWTAuthentication``.
 
 import functools
 import logging
+import re
 import time
 import uuid
 
 import jwt
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -37,10 +42,33 @@ ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]
+MAX_TOKEN_LENGTH = 2048
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+SUBJECT = re.compile(r"[1-9][0-9]{0,17}")  # a WeChatUser id (BigAutoField), kept below 2**63
+TOKEN_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+LATEST_TIME = 2**40  # seconds since 1970: a timestamp beyond this is not one we issued
 
 
 class InvalidToken(Exception):
     """The request's token is missing, malformed, expired or of the wrong kind."""
+
+
+class SigningKeyMissing(ImproperlyConfigured):
+    """JWT_SECRET_KEY is empty: no token is signed or accepted (views answer 503)."""
+
+
+def signing_key():
+    """The JWT key; SigningKeyMissing when it is empty (it never falls back to SECRET_KEY)."""
+    key = app_settings.JWT_SECRET_KEY
+    if not key:
+        logger.error("JWT_SECRET_KEY is empty: mini program tokens can be neither issued nor checked")
+        raise SigningKeyMissing("JWT_SECRET_KEY is not configured")
+    return key
+
+
+def unconfigured():
+    """The 503 answer while JWT_SECRET_KEY is empty."""
+    return JsonResponse({"error": "the server's JWT_SECRET_KEY is not configured, try again later"}, status=503)
 
 
 def issue_tokens(user):
@@ -64,15 +92,18 @@ def _encode(user, kind, ttl):
         "jti": uuid.uuid4().hex,
         "typ": kind,
     }
-    return jwt.encode(claims, app_settings.JWT_SECRET_KEY, algorithm=ALGORITHM)
+    return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
 
 
 def decode(token, kind):
-    """The claims of a valid token of ``kind``; InvalidToken otherwise."""
+    """The claims of a valid token of ``kind``; InvalidToken otherwise (SigningKeyMissing without a key)."""
+    key = signing_key()
+    if len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
+        raise InvalidToken("malformed token")
     try:
         claims = jwt.decode(
             token,
-            app_settings.JWT_SECRET_KEY,
+            key,
             algorithms=[ALGORITHM],
             audience=app_settings.MINIPROGRAM_APP_ID,
             issuer=app_settings.JWT_ISSUER,
@@ -82,9 +113,33 @@ def decode(token, kind):
         raise InvalidToken("token expired") from None
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"invalid token: {exc}") from None
+    except RecursionError:  # deeply nested JSON, on PyJWT versions that do not catch it
+        raise InvalidToken("invalid token: nested too deep") from None
+    check_claims(claims)
     if claims["typ"] != kind:
         raise InvalidToken(f"this is not an {kind} token" if kind == ACCESS else f"this is not a {kind} token")
     return claims
+
+
+def check_claims(claims):
+    """InvalidToken unless the claims have the types and ranges :func:`_encode` gives them.
+
+    PyJWT checks the signature, ``exp``, ``aud`` and ``iss``; this keeps anything else a
+    correctly signed token might carry (a ``sub`` that is no user id, an ``exp`` in the
+    year 10**20, a nested ``jti``) away from the database and the cache.
+    """
+    for name in ("iat", "exp"):
+        value = claims[name]
+        if type(value) is not int or not 0 < value < LATEST_TIME:
+            raise InvalidToken(f"invalid token: {name} is not a timestamp")
+    if claims["iat"] > claims["exp"]:
+        raise InvalidToken("invalid token: iat is after exp")
+    if not isinstance(claims["sub"], str) or not SUBJECT.fullmatch(claims["sub"]):
+        raise InvalidToken("invalid token: sub is not a user id")
+    if not isinstance(claims["jti"], str) or not TOKEN_ID.fullmatch(claims["jti"]):
+        raise InvalidToken("invalid token: malformed jti")
+    if claims["typ"] not in (ACCESS, REFRESH):
+        raise InvalidToken("invalid token: typ is neither access nor refresh")
 
 
 def user_for(claims):
@@ -134,6 +189,7 @@ def jwt_required(view):
     """Run ``view`` with ``request.wechat_user`` and ``request.wechat_session``; 401 JSON without a valid token.
 
     The view is exempt from CSRF checks: the token travels in a header a foreign page cannot set.
+    503 JSON while JWT_SECRET_KEY is empty.
     """
 
     @csrf_exempt
@@ -143,6 +199,8 @@ def jwt_required(view):
             request.wechat_user = authenticate(request)
         except InvalidToken as exc:
             return unauthorized(str(exc))
+        except SigningKeyMissing:
+            return unconfigured()
         request.wechat_session = session_for(request.wechat_user)
         response = view(request, *args, **kwargs)
         try:

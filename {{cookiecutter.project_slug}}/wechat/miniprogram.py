@@ -9,12 +9,13 @@
 
 The session_key WeChat gives at login stays on the server, replaced at every
 login; it is never put in a token or a response. Errors are JSON: 400 for bad
-input, 401 for bad tokens and refused codes (with WeChat's ``errcode``), 503
-when WeChat cannot be reached.
+input (``wechat.jsonbody`` says why: not JSON, not an object, nested too deep,
+huge numbers, a field of the wrong type), 401 for bad tokens and refused codes
+(with WeChat's ``errcode``), 503 when WeChat cannot be reached or
+JWT_SECRET_KEY is not set.
 """
 
 import functools
-import json
 import logging
 
 from django.http import Http404, JsonResponse
@@ -27,7 +28,17 @@ from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
 from .client import get_miniprogram_client
 from .conf import app_settings
 from .exceptions import ServiceUnavailable, unavailable_message
-from .jwt_auth import InvalidToken, issue_tokens, jwt_required, unauthorized, use_refresh_token
+from .jsonbody import BadJSON, json_object, text_field
+from .jwt_auth import (
+    InvalidToken,
+    SigningKeyMissing,
+    issue_tokens,
+    jwt_required,
+    signing_key,
+    unauthorized,
+    unconfigured,
+    use_refresh_token,
+)
 from .tokens import call_api
 
 logger = logging.getLogger("wechat.miniprogram")
@@ -37,39 +48,27 @@ logger = logging.getLogger("wechat.miniprogram")
 MISCONFIGURED = {40013, 40125, 41002, 41004}
 
 
-class BadRequest(Exception):
-    pass
-
-
-def json_body(request, *fields):
-    """The request's JSON object, with ``fields`` present as non-empty strings."""
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body must be JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    for field in fields:
-        value = body.get(field)
-        if not isinstance(value, str) or not value.strip() or len(value) > 4096:
-            raise BadRequest(f"{field} is required (a non-empty string)")
-    return body
-
-
 def error(status, message, **extra):
     return JsonResponse({"error": message, **extra}, status=status)
 
 
 def api_view(view):
-    """POST JSON views: csrf-exempt (no cookies here), bad input and WeChat outages as JSON errors."""
+    """POST JSON views: csrf-exempt (no cookies here), bad input and WeChat outages as JSON errors.
+
+    Every one of them issues or checks tokens: while JWT_SECRET_KEY is empty they answer 503
+    before reading the body or calling WeChat.
+    """
 
     @csrf_exempt
     @require_POST
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
+            signing_key()
             return view(request, *args, **kwargs)
-        except BadRequest as exc:
+        except SigningKeyMissing:
+            return unconfigured()
+        except BadJSON as exc:
             return error(400, str(exc))
         except ServiceUnavailable as exc:
             return error(503, unavailable_message(exc))
@@ -97,7 +96,7 @@ def save_login(openid, unionid, session_key):
 
 @api_view
 def login(request):
-    code = json_body(request, "code")["code"]
+    code = text_field(json_object(request.body), "code")
     # Straight to jscode2session: it needs the app secret, not an access_token.
     session = call_api(
         "GET",
@@ -115,7 +114,7 @@ def login(request):
 
 @api_view
 def refresh(request):
-    token = json_body(request, "refresh_token")["refresh_token"]
+    token = text_field(json_object(request.body), "refresh_token")
     try:
         user = use_refresh_token(token)
     except InvalidToken as exc:
@@ -132,11 +131,12 @@ def me(request):
 @api_view
 @jwt_required
 def decrypt(request):
-    body = json_body(request, "encrypted_data", "iv")
+    body = json_object(request.body)
+    encrypted_data, iv = text_field(body, "encrypted_data"), text_field(body, "iv")
     user = request.wechat_user
     try:
-        crypto = WeChatWxaCrypto(user.session_key, body["iv"], app_settings.MINIPROGRAM_APP_ID)
-        data = crypto.decrypt_message(body["encrypted_data"])
+        crypto = WeChatWxaCrypto(user.session_key, iv, app_settings.MINIPROGRAM_APP_ID)
+        data = crypto.decrypt_message(encrypted_data)
     except InvalidAppIdException:
         return error(400, "the data was encrypted for another mini program")
     except Exception:
@@ -149,7 +149,7 @@ def decrypt(request):
 @api_view
 @jwt_required
 def phone(request):
-    code = json_body(request, "code")["code"]
+    code = text_field(json_object(request.body), "code")
     # This one takes the mini program's access_token (shared, refreshed once on 40001).
     answer = get_miniprogram_client().post(
         "wxa/business/getuserphonenumber", data={"code": code}, api_base_url=app_settings.API_BASE_URL
@@ -174,7 +174,7 @@ def dev_login(request):
 
 @api_view
 def _dev_login(request):
-    openid = json_body(request, "openid")["openid"]
+    openid = text_field(json_object(request.body), "openid", max_length=64)  # WeChatUser.openid
     logger.warning("Fake mini program login for %s (DEBUG and MINIPROGRAM_FAKE_LOGIN are on)", openid)
     return JsonResponse(issue_tokens(save_login(openid, "", "")))
 

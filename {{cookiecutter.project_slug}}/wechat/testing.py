@@ -79,19 +79,30 @@ class PushBuilder:
     # -- Signed requests --------------------------------------------------------
     def sign(self, fields, timestamp=None, nonce=None):
         """``(query_string, body)`` for a push of ``fields``, as WeChat would POST it."""
+        openid, account = fields.get("FromUserName", self.openid), fields.get("ToUserName", self.account)
+        return self.sign_xml(to_xml(fields), timestamp, nonce, openid=str(openid), account=str(account))
+
+    def sign_xml(self, xml, timestamp=None, nonce=None, openid=None, account=None):
+        """``(query_string, body)`` for any plaintext ``<xml>...</xml>``, signed (and sealed) as WeChat would.
+
+        For hostile pushes in tests: duplicated or nested elements, attributes, any text. In
+        compatible mode the envelope carries the plaintext elements too, as WeChat's does.
+        """
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         nonce = nonce or str(secrets.randbelow(10**10))
         query = {"signature": signature(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-        plain = to_xml(fields)
+        query["openid"] = self.openid if openid is None else openid
         if self.crypto is None:
-            query["openid"] = fields["FromUserName"]
-            return urlencode(query), plain.encode("utf-8")
-        sealed = xmltodict.parse(self.crypto.encrypt_message(plain, nonce, timestamp))["xml"]
-        query.update(openid=fields["FromUserName"], encrypt_type="aes", msg_signature=sealed["MsgSignature"])
-        envelope = {"ToUserName": fields["ToUserName"], "Encrypt": sealed["Encrypt"]}
-        if self.mode == "compatible":
-            envelope = {**fields, "Encrypt": sealed["Encrypt"]}
-        return urlencode(query), to_xml(envelope).encode("utf-8")
+            return urlencode(query), xml.encode("utf-8")
+        sealed = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
+        query.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
+        if self.mode == "compatible" and xml.endswith("</xml>"):
+            # The plaintext's elements, then <Encrypt>: "<xml>...<Encrypt>...</Encrypt></xml>".
+            envelope = xml[: -len("</xml>")] + to_xml({"Encrypt": sealed["Encrypt"]})[len("<xml>") :]
+        else:
+            account = self.account if account is None else account
+            envelope = to_xml({"ToUserName": account, "Encrypt": sealed["Encrypt"]})
+        return urlencode(query), envelope.encode("utf-8")
 
     def text(self, content, **extra):
         return self.sign(self.text_fields(content, **extra))
