@@ -15,7 +15,7 @@ from . import probes
 # Property-based fuzzing: a quick pass by default, HYPOTHESIS_PROFILE=full for the long run.
 _fuzz = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
 hypothesis_settings.register_profile("default", max_examples=60, **_fuzz)
-hypothesis_settings.register_profile("full", max_examples=1500, **_fuzz)
+hypothesis_settings.register_profile("full", max_examples=600, **_fuzz)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 FUZZ_CASES = []
 
