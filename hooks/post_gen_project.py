@@ -94,6 +94,9 @@ def remove_postgresql():
 
 def remove_redis():
     remove_requirement("redis")
+    # The task queue is then a table in the database (django-tasks-db), not RQ.
+    for package in ("django-tasks-rq", "django-rq", "rq>="):
+        remove_requirement(package)
 
 
 def remove_database_cache_tests():

@@ -1,5 +1,6 @@
 """The generated requirements install into fresh virtualenvs, with pip and with uv, on the
-oldest and newest supported Pythons, and the project's own tests pass there."""
+oldest and newest supported Pythons, and the project's own tests pass there: on Python 3.10
+with Django 5.2 LTS (the newest Django for it), on Python 3.13 with Django 6.1."""
 
 import glob
 import os
@@ -27,6 +28,16 @@ def check(command, **kwargs):
     return result
 
 
+# What pip resolves ``Django>=5.2,<6.2`` to: Django 6 needs Python 3.12 or later.
+DJANGO_FOR_PYTHON = {"3.10": "5.2", "3.13": "6.1"}
+
+
+def assert_django(python, version):
+    """The Django the venv got is the series expected for its Python."""
+    installed = check([python, "-c", "import django; print(django.get_version())"]).stdout.strip()
+    assert installed.startswith(DJANGO_FOR_PYTHON[version] + "."), f"Python {version} got Django {installed}"
+
+
 def run_project_tests(project, python):
     result = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", python=python)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
@@ -44,7 +55,9 @@ def fresh_venv_with_pip(tmp_path, version, project):
 @pytest.mark.parametrize("version", ["3.10", "3.13"])
 def test_default_project_installs_with_pip_and_passes_its_tests(tmp_path, version):
     project = generate(tmp_path / "out")
-    run_project_tests(project, fresh_venv_with_pip(tmp_path, version, project))
+    python = fresh_venv_with_pip(tmp_path, version, project)
+    assert_django(python, version)
+    run_project_tests(project, python)
 
 
 @pytest.mark.slow
@@ -67,4 +80,5 @@ def test_single_file_project_installs_with_uv_and_passes_its_tests(tmp_path):
         ],
         cwd=project,
     )
+    assert_django(venv / "bin/python", "3.13")
     run_project_tests(project, venv / "bin/python")

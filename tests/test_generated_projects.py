@@ -39,7 +39,13 @@ def test_files_match_the_answers(project):
     for full_only in ("manage.py", "config/settings/production.py", "handlers/examples.py"):
         assert (path / full_only).exists() == (not single), full_only
     shared_files = ("wechat/webhook.py", "wechat/router.py", "tests/conftest.py", "pyproject.toml", ".env.example")
-    deployment = ("gunicorn.conf.py", "deploy/nginx.conf", "deploy/proxy.conf", "deploy/gunicorn.service")
+    deployment = (
+        "gunicorn.conf.py",
+        "deploy/nginx.conf",
+        "deploy/proxy.conf",
+        "deploy/gunicorn.service",
+        "deploy/wechat-worker.service",
+    )
     for shared in shared_files + deployment:
         assert (path / shared).exists(), shared
     official_account = answers["wechat_app_type"] != "mini_program"

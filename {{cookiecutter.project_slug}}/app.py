@@ -3,7 +3,7 @@
 单文件项目：配置、处理器、URL 都在这里。运行 Run:
 
     python app.py migrate
-    python app.py runserver 0.0.0.0:80
+    python app.py runserver 0.0.0.0:80   # also starts the task worker, wechat_worker
 
 This module is also its own settings module (DJANGO_SETTINGS_MODULE=app), so
 ``gunicorn app`` (production settings) and ``pytest`` work too. The WeChat
@@ -29,6 +29,8 @@ from wechat.environment import (
     read_env_file,
     running_tests,
     secret_setting,
+    task_apps,
+    tasks_settings,
     wechat_settings,
 )
 
@@ -65,8 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
-    "wechat",
+    *task_apps("{{ cookiecutter.cache }}"),  # Django's Tasks framework and its queue
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -87,6 +90,9 @@ TEMPLATES = [
 DATABASES = database_settings(env, "{{ cookiecutter.__database_url }}", BASE_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")  # tokens, dedup, context
+# Work that runs later (Django's Tasks framework): {{ "RQ on the Redis of CACHE_URL" if cookiecutter.cache == "redis" else "a table in the database" }}.
+# `python app.py wechat_worker` runs it (`runserver` starts one for you in development).
+globals().update(tasks_settings(env, "{{ cookiecutter.cache }}", "{{ cookiecutter.__cache_url }}"))
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -95,6 +101,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 globals().update(wechat_settings(env))  # WECHAT_TOKEN, WECHAT_APP_ID, ... (see .env.example)
 WECHAT_HANDLERS = []  # the handlers are below, in this file
+# The example LLM chatbot below: off (no outside call) until LLM_API_URL is set.
+LLM_API_URL = env.str("LLM_API_URL", default="")  # an OpenAI-compatible chat completions URL
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
 {%- if cookiecutter.__miniprogram == "True" %}
 globals().update(miniprogram_settings(env))  # MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_*
 if TESTING:

@@ -1,6 +1,11 @@
 """gunicorn settings, read automatically by ``gunicorn {{ 'app' if cookiecutter.layout == 'single_file' else 'config.wsgi' }}`` run in this folder.
 
 gunicorn 配置：在项目目录运行 gunicorn 时自动读取。Environment variables override each value.
+
+gunicorn answers requests only. Enqueued tasks (the replies of ``defer=True`` handlers, and any
+task of yours) run in the task worker, a service of its own next to this one:
+``{{ 'python app.py' if cookiecutter.layout == 'single_file' else 'python manage.py' }} wechat_worker``, installed with deploy/wechat-worker.service.
+任务（延迟回复等）不在 gunicorn 里运行，由 wechat_worker 运行：见 deploy/wechat-worker.service。
 """
 
 import multiprocessing

@@ -74,3 +74,14 @@ def articles(message):
     return [
         {"title": "标题", "description": "描述", "image": "https://example.com/a.jpg", "url": "https://example.com/"}
     ]
+
+
+@router.text("__probe: deferred__", defer=True, ack="正在思考…")
+def deferred_reply(message):
+    runs.append(message.id)
+    return f"deferred reply to {message.source}"
+
+
+@router.text("__probe: deferred long__", defer=True)
+def deferred_long(message):
+    return "长" * 1500 + "end"  # 4503 bytes of UTF-8: three customer-service messages

@@ -1,12 +1,14 @@
 """The dev console at /wechat/dev/: DEBUG only, this machine only; real signed pushes through the project's webhook."""
 
 import json
+import time
 
 import pytest
 from django.urls import include, path
 
 from wechat import devconsole
 from wechat import urls as wechat_urls
+from wechat.client import get_client
 
 # The project's URLs leave the console out when DEBUG is off, as it is in tests: these put it back.
 urlpatterns = [path("wechat/", include((wechat_urls.urlpatterns + devconsole.urlpatterns, "wechat")))]
@@ -123,3 +125,50 @@ def test_a_missing_aes_key_is_explained(client, debug, wechat_settings):
     answer = send(client, kind="text", content="hi")
     assert answer.status_code == 400
     assert "WECHAT_ENCODING_AES_KEY" in answer.json()["error"]
+
+
+# -- Late replies: customer-service messages, shown when the API is a fake WeChat server on this machine.
+def late(client, since="0", **request):
+    return client.get("/wechat/dev/late/", {"since": since}, **request)
+
+
+@pytest.mark.django_db
+def test_late_replies_to_the_console_user_come_from_the_fake_server(client, debug, fake_wechat):
+    opened = float(client.get("/wechat/dev/").context["since"])
+    get_client().message.send_text(devconsole.DEV_CONSOLE_OPENID, "later: 你好")
+    get_client().message.send_text("o_someone_else", "not for the console")
+    answer = late(client, repr(opened)).json()
+    assert answer["polling"] is True and "note" not in answer
+    (message,) = answer["messages"]
+    assert message["msgtype"] == "text" and message["content"] == "later: 你好"
+    assert opened < message["received_at"] <= time.time()
+    assert late(client, repr(message["received_at"])).json()["messages"] == []
+
+
+@pytest.mark.django_db
+def test_late_replies_are_not_fetched_from_wechat_itself(client, debug, settings):
+    settings.WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
+    answer = late(client).json()
+    assert answer["messages"] == [] and answer["polling"] is False
+    assert "api.weixin.qq.com" in answer["note"]
+
+
+@pytest.mark.django_db
+def test_late_replies_explain_a_fake_server_that_is_not_running(client, debug, unreachable_wechat):
+    answer = late(client).json()
+    assert answer["messages"] == [] and answer["polling"] is True
+    assert "wechat_fake_server" in answer["note"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["yesterday", "nan", "inf"])
+def test_late_replies_need_a_time(client, debug, fake_wechat, since):
+    assert late(client, since).status_code == 400
+
+
+@pytest.mark.django_db
+def test_late_replies_are_fenced_like_the_console(client, debug, settings):
+    assert late(client, REMOTE_ADDR="203.0.113.7").status_code == 403
+    assert late(client, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 403
+    settings.DEBUG = False
+    assert late(client).status_code == 404

@@ -6,6 +6,7 @@ the fields themselves. An accepted push is never accepted twice.
 """
 
 import base64
+import functools
 import time
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
@@ -210,13 +211,21 @@ def hostile_xml(fields, mutations):
 def handler_runs(monkeypatch):
     """Every time a handler runs (whichever router), one item in this list."""
     runs = []
-    dispatch = Router.dispatch
+    resolve = Router.resolve
 
     def counted(router, message):
-        runs.append(message)
-        return dispatch(router, message)
+        handler = resolve(router, message)
+        if handler is None:
+            return None
 
-    monkeypatch.setattr(Router, "dispatch", counted)
+        @functools.wraps(handler)  # its options (defer=, ack=) too
+        def run(message):
+            runs.append(message)
+            return handler(message)
+
+        return run
+
+    monkeypatch.setattr(Router, "resolve", counted)
     return runs
 
 

@@ -8,11 +8,21 @@ It signs with your WECHAT_TOKEN, so it is fenced in three ways: ``wechat/urls.py
 imports it only when DEBUG is on; it answers only requests from this machine
 (or ``INTERNAL_IPS``) that no proxy or tunnel relayed (403 otherwise, with the
 reason); and it always sends as its own user, ``DEV_CONSOLE_OPENID``.
+
+Late replies (customer-service messages: deferred handlers, slow ones) reach the
+page too when WECHAT_API_BASE_URL is a fake WeChat server on this machine
+(``manage.py wechat_fake_server``): the page polls ``dev/late/``, which asks the
+fake for what it received for ``DEV_CONSOLE_OPENID``. Against WeChat's real API
+they go to WeChat, and the page says so.
 """
 
 import functools
 import ipaddress
+import math
+import time
+from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
@@ -65,7 +75,8 @@ def local_debug_only(view):
 @local_debug_only
 @require_GET
 def console(request):
-    return render(request, "wechat/dev_console.html", {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE})
+    context = {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE, "since": repr(time.time())}
+    return render(request, "wechat/dev_console.html", context)
 
 
 @local_debug_only
@@ -95,6 +106,54 @@ def send(request):
     return JsonResponse(answer)
 
 
+@local_debug_only
+@require_GET
+def late(request):
+    """The customer-service messages the fake WeChat server received for the console's user after ``since``.
+
+    ``{"messages": [...], "polling": bool, "note": "..."}``: ``polling`` is false when
+    WECHAT_API_BASE_URL is not a server on this machine (WeChat's own, then: it is never called).
+    """
+    base = app_settings.API_BASE_URL
+    if not on_this_machine(base):
+        note = f"客服消息发往 {base}，不会显示在这里 / late replies go to {base}, not to this page"
+        return JsonResponse({"messages": [], "polling": False, "note": note})
+    try:
+        since = float(request.GET.get("since") or 0)
+    except ValueError:
+        since = math.nan
+    if not math.isfinite(since):
+        return JsonResponse({"error": "since: expected a Unix time"}, status=400)
+    session = requests.Session()
+    session.trust_env = False  # this machine: never through HTTP_PROXY
+    try:
+        with session:
+            response = session.get(
+                base + "__fake__/custom_messages",
+                params={"touser": DEV_CONSOLE_OPENID, "since": repr(since)},
+                timeout=2,
+            )
+            response.raise_for_status()
+            messages = response.json()
+        if not isinstance(messages, list):
+            raise ValueError("not a list")
+    except (requests.RequestException, ValueError):
+        note = f"{base} 不是运行中的假微信服务器 / {base} is not a running wechat_fake_server"
+        return JsonResponse({"messages": [], "polling": True, "note": note})
+    return JsonResponse({"messages": messages, "polling": True})
+
+
+def on_this_machine(url):
+    """True when ``url`` is on the loopback: a fake WeChat server, not WeChat."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def push_fields(push, data):
     kind = data.get("kind", "text")
     if kind == "text":
@@ -117,4 +176,5 @@ def push_fields(push, data):
 urlpatterns = [
     path("dev/", console, name="dev_console"),
     path("dev/send/", send, name="dev_console_send"),
+    path("dev/late/", late, name="dev_console_late"),
 ]

@@ -6,7 +6,9 @@ Each helper returns plain Django settings; nothing here runs at request time.
 """
 
 import os
+from urllib.parse import urlencode
 
+import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -107,6 +109,57 @@ def cache_settings(env, default_url):
     if cache["BACKEND"] == "wechat.cache.RedisCache":
         cache["OPTIONS"] = {**REDIS_OPTIONS, **cache.get("OPTIONS", {})}  # ?socket_timeout=... in the URL wins
     return {"default": cache}
+
+
+def task_apps(queue):
+    """The ``INSTALLED_APPS`` the task queue chosen when the project was generated needs.
+
+    ``queue`` is the ``cache`` answer: ``"database"`` or ``"redis"``. Django 6 ships the
+    Tasks framework; on Django 5.2 its backport, ``django_tasks``, is an app too.
+    """
+    backport = ["django_tasks"] if django.VERSION < (6, 0) else []
+    if queue == "redis":
+        return [*backport, "django_rq", "django_tasks_rq"]
+    return [*backport, "django_tasks_db"]
+
+
+def tasks_settings(env, queue, default_cache_url):
+    """``TASKS`` (and RQ's settings): where tasks wait for ``manage.py wechat_worker``.
+
+    ``queue`` is the ``cache`` answer given when the project was generated, so the
+    backend always matches the installed packages (requirements.txt):
+
+    - ``"database"``: django-tasks-db, a table in the project's database (``DATABASE_URL``):
+      no server, durable across restarts; SQLite's IMMEDIATE transactions (above) keep
+      the web processes and the worker from "database is locked".
+    - ``"redis"``: RQ through django-tasks-rq, on the Redis server and database of
+      ``CACHE_URL``, with the cache's socket timeouts (a stalled Redis costs the webhook
+      one second, not a hang). RQ's keys start with ``rq:`` and the cache's with ``:1:``,
+      so they share the database without clashing; the one thing to avoid is
+      ``cache.clear()``, which empties the whole Redis database, queued tasks included.
+      Every machine that runs the web processes or a worker must use the same ``CACHE_URL``.
+    """
+    if queue != "redis":
+        return {"TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}}
+    cache = cache_settings(env, default_cache_url)["default"]
+    if cache["BACKEND"] != "wechat.cache.RedisCache":
+        raise ImproperlyConfigured(
+            "This project keeps its tasks in Redis (it was generated with cache=redis): "
+            "CACHE_URL must be a redis:// or rediss:// URL"
+        )
+    location = cache["LOCATION"]
+    if isinstance(location, (list, tuple)):  # redis://a,b/0: Django writes to the first server
+        location = location[0]
+    options = cache.get("OPTIONS", {})
+    timeouts = {key: options[key] for key in ("socket_timeout", "socket_connect_timeout") if key in options}
+    url = f"{location}?{urlencode(timeouts)}" if timeouts else location
+    return {
+        "TASKS": {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
+        "RQ_QUEUES": {"default": {"URL": url}},
+        # Tasks run in the worker process itself (rq.SimpleWorker), as with the database backend:
+        # one process, one task; no fork per task, and the worker keeps its database connection.
+        "RQ": {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "rq.SimpleWorker"},
+    }
 
 
 def wechat_settings(env):

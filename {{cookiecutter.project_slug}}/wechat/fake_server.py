@@ -17,7 +17,18 @@ wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
 cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
 ``calls["cgi-bin/stable_token (force_refresh)"]`` counts the forced refreshes
 among the ``stable_token`` calls (WeChat allows 20 a day).
-``GET /__fake__/calls`` returns the call counts as JSON, and
+
+Every customer-service message it accepts is kept, in order of arrival:
+``custom_messages`` holds the payloads as sent, and ``received_messages(touser,
+since)`` the same messages as records (``touser``, ``msgtype``, ``content``,
+``received_at``, ``payload``). A call ``fail()`` refused is counted in
+``calls`` but not kept: the user would not have seen it.
+
+Over HTTP (not counted in ``calls``):
+``GET /__fake__/calls`` returns the call counts as JSON,
+``GET /__fake__/custom_messages?touser=...&since=...`` the records of the
+customer-service messages received (for ``touser``, after the ``received_at``
+``since``; both optional), and
 ``GET /__fake__/login_code?openid=...&appid=...`` a ``wx.login()`` code to log in with.
 """
 
@@ -43,6 +54,11 @@ ERRORS = {
     45009: "reach max api daily quota limit",
     40003: "invalid openid",
     47001: "data format error",
+    -1: "system error",
+    45002: "content size out of limit",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    48001: "api unauthorized",
 }
 STABLE_REUSE_MIN = 300  # stable_token hands out the same token until its last 5 minutes
 FORCED = "cgi-bin/stable_token (force_refresh)"  # the calls[] key counting forced refreshes
@@ -73,7 +89,8 @@ class FakeWeChat:
         self.session_keys = {}  # openid -> the session_key of its last login
         self.phone_codes = {}  # code -> phone number
         self.menu = None
-        self.custom_messages = []
+        self.custom_messages = []  # the payloads of the customer-service messages received, in order
+        self.custom_records = []  # the same messages as records: see received_messages()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
@@ -130,8 +147,27 @@ class FakeWeChat:
         return code
 
     def fail(self, path, errcode, times=1):
-        """Answer the next ``times`` calls to ``path`` (e.g. "cgi-bin/menu/get") with ``errcode``."""
+        """Answer the next ``times`` calls to ``path`` (e.g. "cgi-bin/menu/get") with ``errcode``.
+
+        ``fail("cgi-bin/message/custom/send", 45015)``: the next customer-service message is refused
+        (and not kept); -1 is WeChat's "system busy".
+        """
         self.failures[path].extend([errcode] * times)
+
+    def received_messages(self, touser=None, since=None):
+        """The customer-service messages received (for ``touser``; after the time ``since``), oldest first.
+
+        Each is a dict: ``touser``, ``msgtype``, ``content`` (a text message's text; for other types
+        the object under the type's name, e.g. ``{"media_id": ...}``), ``received_at`` (Unix time,
+        strictly increasing: pass the last one seen as ``since`` to get only newer ones) and
+        ``payload`` (the JSON as sent).
+        """
+        with self._lock:
+            return [
+                dict(record)
+                for record in self.custom_records
+                if (touser is None or record["touser"] == touser) and (since is None or record["received_at"] > since)
+            ]
 
     def expire_tokens(self):
         """Every access_token issued so far expires now (WeChat then answers 42001)."""
@@ -251,9 +287,23 @@ class FakeWeChat:
 
     def custom_send(self, query, body):
         self._check_token(query)
-        if not body.get("touser") or not body.get("msgtype"):
+        if not all(isinstance(body.get(field), str) and body[field] for field in ("touser", "msgtype")):
             raise WeChatError(47001)
+        msgtype = body["msgtype"]
+        content = body.get(msgtype)
+        if msgtype == "text" and isinstance(content, dict):
+            content = content.get("content")
+        last = self.custom_records[-1]["received_at"] if self.custom_records else 0.0
         self.custom_messages.append(body)
+        self.custom_records.append(
+            {
+                "touser": body["touser"],
+                "msgtype": msgtype,
+                "content": content,
+                "received_at": max(time.time(), last + 1e-6),  # distinct and in order, whatever the clock
+                "payload": body,
+            }
+        )
         return {"errcode": 0, "errmsg": "ok"}
 
     def authorize(self, query):
@@ -357,6 +407,12 @@ def _handler_for(fake):
                 return
             if path == "__fake__/calls":
                 return self._json(200, dict(fake.calls))
+            if path == "__fake__/custom_messages":
+                try:
+                    since = float(query["since"]) if query.get("since") else None
+                except ValueError:
+                    return self._json(400, {"error": "since: expected a Unix time such as 1700000000.5"})
+                return self._json(200, fake.received_messages(query.get("touser") or None, since))
             if path == "__fake__/login_code":  # for a mini program client you script yourself
                 with fake._lock:
                     code = fake.login_code(query.get("openid", "o_fake_mini_user"), app_id=query.get("appid"))

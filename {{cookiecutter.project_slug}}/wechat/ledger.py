@@ -17,6 +17,13 @@ runs the handler. The others are:
   ``WECHAT_REPLY_BUDGET`` seconds for that delivery's reply, then answers it
   (``success`` if there is none yet).
 
+A handler that overruns WeChat's 5 s (``wechat.webhook``) keeps its reply
+marked *late*: a retry that finds it claims its delivery (``claim_delivery``)
+and carries it as a passive reply, and otherwise the customer-service message
+queued by ``wechat.deferred`` sends it once the retries are over. To give a slow
+handler that chance, WeChat's first retry is held until WeChat gives up on it
+(so that it sends its last one), and the last retry answers in time.
+
 When the store does not answer, ``WECHAT_ON_STORE_OUTAGE`` decides: ``handle``
 (the default) runs the handler without a claim (``UNCHECKED``; a retry reaching
 another worker may run it again) so users still get answers; ``retry`` raises
@@ -35,9 +42,12 @@ from .exceptions import CACHE_ERRORS, CacheUnavailable
 
 logger = logging.getLogger("wechat.webhook")
 
-IN_PROGRESS = "in-progress"
+IN_PROGRESS = "in-progress"  # the message record while its handler runs: "in-progress <claimed at>"
+LATE = "late"  # a reply record (LATE, reply) made after WeChat gave up on the first delivery
 POLL_EVERY = 0.05
 NONCE_MARGIN = 60  # keep (timestamp, nonce) records this much longer than the timestamp window
+PATIENCE = 5.0  # WeChat waits this long for an answer, then retries: at about 5 s and 10 s
+LAST_RETRY_AFTER = 8.0  # a delivery this long after the first one is WeChat's last try
 
 
 class Verdict(enum.Enum):
@@ -79,32 +89,54 @@ class Ledger:
         """``(verdict, reply)``: ``reply`` is the first delivery's reply for a DUPLICATE, else None."""
         claim = getattr(cache, "claim", _claim_with_two_adds)
         nonce_ttl = (app_settings.TIMESTAMP_TOLERANCE or app_settings.DEDUP_TTL) + NONCE_MARGIN
+        arrived = time.monotonic()
         try:
             fresh_nonce, fresh_message = claim(
-                replay_key(timestamp, nonce), key, IN_PROGRESS, nonce_ttl, app_settings.DEDUP_TTL
+                replay_key(timestamp, nonce), key, f"{IN_PROGRESS} {time.time()}", nonce_ttl, app_settings.DEDUP_TTL
             )
             if not fresh_nonce:
                 return Verdict.REPLAY, None
             if fresh_message:
                 return Verdict.NEW, None
-            return Verdict.DUPLICATE, self._wait_for_reply(key)
+            return Verdict.DUPLICATE, self._reply_for_retry(key, arrived)
         except CACHE_ERRORS as exc:
             return self._outage(exc)
 
-    def finish(self, key, reply):
+    def finish(self, key, reply, late=False):
         """Keep a handled message's reply (bytes) for the retries that may come."""
         try:
-            cache.set(key, reply, app_settings.DEDUP_TTL)
+            cache.set(key, (LATE, reply) if late else reply, app_settings.DEDUP_TTL)
         except CACHE_ERRORS as exc:
             logger.warning("Could not keep the reply for WeChat's retries: %s", exc)
 
-    def _wait_for_reply(self, key):
-        deadline = time.monotonic() + app_settings.REPLY_BUDGET
-        while True:
-            value = cache.get(key)
-            if isinstance(value, bytes) or time.monotonic() >= deadline:
-                return value if isinstance(value, bytes) else None
+    def claim_delivery(self, key):
+        """True for the one caller that delivers a late reply (a retry, or the customer-service message)."""
+        try:
+            return cache.add(f"{key}:delivered", 1, app_settings.DEDUP_TTL)
+        except CACHE_ERRORS as exc:
+            logger.warning("Shared cache unavailable (%s): delivering the late reply anyway", exc)
+            return True
+
+    def _reply_for_retry(self, key, arrived):
+        value = cache.get(key)
+        deadline = arrived + app_settings.REPLY_BUDGET
+        if isinstance(value, str) and value.startswith(IN_PROGRESS) and not self._last_try(value):
+            # Still running at WeChat's first retry: hold it until WeChat gives up on it and sends its
+            # last one, which gives a slow handler until then to reply passively.
+            deadline = max(deadline, arrived + PATIENCE + 0.5)
+        while not (isinstance(value, (bytes, tuple)) or time.monotonic() >= deadline):
             time.sleep(POLL_EVERY)
+            value = cache.get(key)
+        if isinstance(value, tuple):  # a late reply: sent by whoever claims it first, while WeChat still listens
+            in_time = time.monotonic() < arrived + PATIENCE - 0.2
+            return value[1] if in_time and self.claim_delivery(key) else None
+        return value if isinstance(value, bytes) else None
+
+    def _last_try(self, marker):
+        try:
+            return time.time() - float(marker.split()[1]) >= LAST_RETRY_AFTER
+        except (IndexError, ValueError):
+            return True
 
     def _outage(self, exc):
         if app_settings.ON_STORE_OUTAGE == "retry":

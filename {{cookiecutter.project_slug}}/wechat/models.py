@@ -47,3 +47,43 @@ class WeChatUser(models.Model):
     # Enough of Django's user API for permission checks (DRF's IsAuthenticated).
     is_authenticated = True
     is_anonymous = False
+
+
+class PendingReply(models.Model):
+    """A reply that goes out later as customer-service messages, exactly once (see wechat.deferred).
+
+    One row per push: a deferred handler's (its task runs the handler), or the
+    late reply of a handler that overran WeChat's 5 s. ``parts_sent`` counts the
+    messages already sent, so a task run again after a crash sends only the rest.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        DROPPED = "dropped", "dropped"
+
+    push_key = models.CharField(max_length=64, unique=True)
+    openid = models.CharField(max_length=64)
+    fields = models.JSONField(help_text="The push, as WeChat sent it.")
+    handler = models.CharField(max_length=200, blank=True)
+    # For a late reply: WeChat's retries may still carry it passively until then.
+    late = models.BooleanField(default=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED, db_index=True)
+    # The customer-service messages to send, as [method, [arguments]] of wechatpy's client.message;
+    # null until the deferred handler has run.
+    messages = models.JSONField(null=True, blank=True)
+    parts_sent = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    owner = models.CharField(max_length=200, blank=True, help_text="host:pid:start of the worker running it")
+    run_after = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "pending reply"
+        verbose_name_plural = "pending replies"
+
+    def __str__(self):
+        return f"{self.openid} {self.state} ({self.parts_sent} sent)"

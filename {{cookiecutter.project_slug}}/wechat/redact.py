@@ -19,6 +19,7 @@ SECRET_SETTINGS = (
     "WECHAT_ENCODING_AES_KEY",
     "MINIPROGRAM_APP_SECRET",
     "JWT_SECRET_KEY",
+    "LLM_API_KEY",
 )
 NAMES = r"access_token|refresh_token|jsapi_ticket|ticket|secret|appsecret|session_key|js_code|code|encrypted_data|iv"
 IN_QUERY = re.compile(rf"(?i)\b({NAMES})=([^&\s\"'<>]+)")

@@ -67,57 +67,66 @@ class Router:
         self._default = None
 
     # -- Registration -------------------------------------------------------
-    def text(self, content=None, *, regex=None, when=None):
+    # Every decorator takes ``defer=True`` (the handler runs later, in a task, and its reply goes
+    # out as customer-service messages) and ``ack="..."`` (what WeChat gets at once instead of
+    # ``success`` for a deferred handler). See wechat/deferred.py.
+    def text(self, content=None, *, regex=None, when=None, defer=False, ack=None):
         """Text messages: exact ``content``, a ``regex`` (searched), or a ``when`` predicate."""
         if sum(arg is not None for arg in (content, regex, when)) > 1:
             raise TypeError("router.text() takes one of content, regex= or when=")
+        options = {"defer": defer, "ack": ack}
         if content is not None:
-            return self._register_in(self._exact_text, content, "text")
+            return self._register_in(self._exact_text, content, "text", **options)
         if regex is not None:
-            return self._conditional_handler("text", _regex_test(re.compile(regex)))
+            return self._conditional_handler("text", _regex_test(re.compile(regex)), **options)
         if when is not None:
-            return self._conditional_handler("text", when)
-        return self._register_in(self._by_type, "text", "text")
+            return self._conditional_handler("text", when, **options)
+        return self._register_in(self._by_type, "text", "text", **options)
 
-    def message(self, msg_type, *, when=None):
+    def message(self, msg_type, *, when=None, defer=False, ack=None):
         """Messages of a type: text, image, voice, video, shortvideo, location, link, ..."""
         msg_type = msg_type.lower()
         if msg_type == "event":
             raise ValueError("use router.event() for events")
         if when is not None:
-            return self._conditional_handler(msg_type, when)
-        return self._register_in(self._by_type, msg_type, f"{msg_type} messages")
+            return self._conditional_handler(msg_type, when, defer=defer, ack=ack)
+        return self._register_in(self._by_type, msg_type, f"{msg_type} messages", defer=defer, ack=ack)
 
-    def event(self, name, *, key=None, when=None):
+    def event(self, name, *, key=None, when=None, defer=False, ack=None):
         """Events by name (subscribe, unsubscribe, SCAN, CLICK, VIEW, LOCATION, ...) and key."""
         name = name.lower()
+        options = {"defer": defer, "ack": ack}
         if key is not None:
-            return self._register_in(self._exact_event, (name, key), f"event {name} with key {key!r}")
+            return self._register_in(self._exact_event, (name, key), f"event {name} with key {key!r}", **options)
         if when is not None:
-            return self._conditional_handler("event:" + name, when)
-        return self._register_in(self._by_event, name, f"event {name}")
+            return self._conditional_handler("event:" + name, when, **options)
+        return self._register_in(self._by_event, name, f"event {name}", **options)
 
-    def default(self, handler):
-        """The handler for everything no other handler matched."""
-        if self._default is not None and not _same(self._default, handler):
-            raise ValueError(f"a default handler is already registered: {_name(self._default)}")
-        self._default = handler
-        return handler
+    def default(self, handler=None, *, defer=False, ack=None):
+        """The handler for everything no other handler matched: ``@router.default`` or ``@router.default(...)``."""
 
-    def _register_in(self, table, key, what):
+        def decorator(handler):
+            if self._default is not None and not _same(self._default, handler):
+                raise ValueError(f"a default handler is already registered: {_name(self._default)}")
+            self._default = _with_options(handler, defer, ack)
+            return handler
+
+        return decorator(handler) if handler is not None else decorator
+
+    def _register_in(self, table, key, what, defer, ack):
         def decorator(handler):
             existing = table.get(key)
             if existing is not None and not _same(existing, handler):
                 raise ValueError(f"{what} is already handled by {_name(existing)}")
-            table[key] = handler
+            table[key] = _with_options(handler, defer, ack)
             return handler
 
         return decorator
 
-    def _conditional_handler(self, kind, test):
+    def _conditional_handler(self, kind, test, defer, ack):
         def decorator(handler):
             self._conditional = [entry for entry in self._conditional if not _same(entry[2], handler)]
-            self._conditional.append((kind, test, handler))
+            self._conditional.append((kind, test, _with_options(handler, defer, ack)))
             return handler
 
         return decorator
@@ -161,6 +170,15 @@ class Router:
         """Run the matching handler and return what it returned (None when none matched)."""
         handler = self.resolve(message)
         return handler(message) if handler is not None else None
+
+
+def _with_options(handler, defer, ack):
+    """Mark the handler with its options, as Django marks views (``csrf_exempt``)."""
+    if ack is not None and not defer:
+        raise TypeError("ack= is what WeChat gets while a deferred handler runs: it needs defer=True")
+    handler.wechat_defer = bool(defer)
+    handler.wechat_ack = ack
+    return handler
 
 
 def _regex_test(pattern):

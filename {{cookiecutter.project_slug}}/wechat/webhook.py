@@ -17,10 +17,12 @@ when ``WECHAT_ON_STORE_OUTAGE = "retry"`` asks for it.
 import logging
 import re
 import time
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import xmltodict
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import EVENT_TYPES
@@ -30,7 +32,7 @@ from wechatpy.utils import check_signature
 
 from .conf import app_settings
 from .exceptions import CacheUnavailable
-from .ledger import Verdict, ledger, message_key
+from .ledger import PATIENCE, Verdict, ledger, message_key
 from .replies import SUCCESS, make_reply, render
 from .router import router
 from .store import UserStore
@@ -50,6 +52,7 @@ MAX_ID = 64  # ToUserName, FromUserName, MsgType, Event: WeChat's are 30 charact
 MSG_ID = re.compile(r"[0-9]{1,20}")  # an unsigned 64-bit integer
 CREATE_TIME = re.compile(r"[0-9]{1,12}")
 MAX_DEPTH = 4  # WeChat's deepest field (SendPicsInfo > PicList > item > PicMd5Sum)
+RETRY_WINDOW = 16.0  # WeChat tries a push at about 0, 5 and 10 s, waiting 5 s each time
 
 
 class Rejected(Exception):
@@ -91,6 +94,7 @@ def verify_url(query):
 
 
 def receive(request, query):
+    arrived = time.monotonic()
     timestamp, nonce = check_query_signature(query)
     check_timestamp(timestamp)
     encrypted = query.get("encrypt_type") == "aes"
@@ -106,9 +110,9 @@ def receive(request, query):
     if verdict == Verdict.REPLAY:
         raise Rejected(403, "replayed push: this timestamp and nonce were already used")
     if verdict in (Verdict.NEW, Verdict.UNCHECKED):
-        reply = handle(make_message(fields))
+        reply, late = handle(make_message(fields), fields, key, arrived)
         if verdict == Verdict.NEW:
-            ledger.finish(key, reply)
+            ledger.finish(key, reply, late=late)
     if not reply or reply == SUCCESS:
         return HttpResponse(SUCCESS, content_type="text/plain; charset=utf-8")
     if crypto is not None:
@@ -116,21 +120,68 @@ def receive(request, query):
     return HttpResponse(reply, content_type="application/xml; charset=utf-8")
 
 
-def handle(message):
-    """The reply body for a message: the handler's reply, or ``success``."""
+def handle(message, fields, key, arrived):
+    """``(reply body, late)``: the handler's reply or ``success``, and whether WeChat gave up waiting for it.
+
+    A deferred handler is queued (``wechat.deferred``) and WeChat gets its ``ack``.
+    A handler that overran WeChat's patience has its reply queued as a late
+    customer-service message, unless one of WeChat's retries carries it first.
+    """
+    attach_context(message)
+    handler = resolve(message)
+    if handler is None:
+        return SUCCESS, False
+    if getattr(handler, "wechat_defer", False):
+        return defer(handler, message, fields, key), False
+    reply = run_handler(handler, message)
+    body = render_safely(reply)
+    elapsed = time.monotonic() - arrived
+    if reply is None or elapsed < PATIENCE:
+        return body, False
+    from . import deferred  # its models load once the app registry is ready (app.py includes these URLs early)
+
+    handler_logger.warning(
+        "%s took %.1f s, past WeChat's 5 s: its reply goes to a retry of the push or, after them, out as a "
+        "customer-service message. Declare it @router...(defer=True) to answer at once and reply from a task.",
+        deferred.handler_name(handler),
+        elapsed,
+    )
+    try:
+        deferred.send_late(key, fields, handler, reply, timezone.now() + timedelta(seconds=RETRY_WINDOW - elapsed))
+    except Exception:
+        handler_logger.exception("Could not queue the late reply of %s", deferred.handler_name(handler))
+    return body, True
+
+
+def attach_context(message):
     message.context = UserStore(f"wechat:context:{message.target}:{message.source}", app_settings.CONTEXT_AGE)
-    reply = run_handler(message)
+
+
+def resolve(message):
     try:
-        return render(reply)
-    except Exception:  # e.g. articles that are not dicts
-        handler_logger.exception("The handler's %s reply cannot be rendered", getattr(reply, "type", "?"))
+        return router.resolve(message)
+    except Exception:  # a when= predicate that raises
+        handler_logger.exception("Routing failed for %s message from %s", message.type, message.source)
+        return None
+
+
+def defer(handler, message, fields, key):
+    """Queue a deferred handler's push; WeChat gets its ``ack`` (or ``success``)."""
+    from . import deferred
+
+    try:
+        deferred.defer_handler(key, fields, handler)
+    except Exception:
+        handler_logger.exception("Could not queue the push for %s", deferred.handler_name(handler))
         return SUCCESS
+    ack = handler.wechat_ack
+    return render_safely(make_reply(ack, message)) if ack else SUCCESS
 
 
-def run_handler(message):
-    """The wechatpy reply of the message's handler (None for ``success``), its context saved."""
+def run_handler(handler, message):
+    """The wechatpy reply of the handler (None for ``success``), its context saved."""
     try:
-        reply = make_reply(router.dispatch(message), message)
+        reply = make_reply(handler(message), message)
     except Exception:
         handler_logger.exception("Handler failed for %s message from %s", message.type, message.source)
         return None  # and the context keeps what it had before this message
@@ -139,6 +190,23 @@ def run_handler(message):
     except Exception:
         handler_logger.exception("Could not save the conversation context of %s", message.source)
     return reply
+
+
+def run_deferred_handler(message):
+    """A deferred handler's wechatpy reply (None for nothing to send), its context saved; raises what it raises."""
+    attach_context(message)
+    handler = router.resolve(message)
+    reply = make_reply(handler(message), message) if handler is not None else None
+    message.context.save()
+    return reply
+
+
+def render_safely(reply):
+    try:
+        return render(reply)
+    except Exception:  # e.g. articles that are not dicts
+        handler_logger.exception("The handler's %s reply cannot be rendered", getattr(reply, "type", "?"))
+        return SUCCESS
 
 
 def check_query_signature(query):

@@ -15,6 +15,8 @@ from wechat.environment import (
     miniprogram_settings,
 {%- endif %}
     read_env_file,
+    task_apps,
+    tasks_settings,
     wechat_settings,
 )
 
@@ -33,8 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
-    "wechat",
+    *task_apps("{{ cookiecutter.cache }}"),
 ]
 
 MIDDLEWARE = [
@@ -72,6 +75,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Tokens, dedup records and conversation context live here, shared by every worker.
 CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")
 
+# Work that runs later (Django's Tasks framework): {{ "RQ on the Redis of CACHE_URL" if cookiecutter.cache == "redis" else "a table in the database" }}.
+# `python manage.py wechat_worker` runs it (`runserver` starts one for you in development).
+globals().update(tasks_settings(env, "{{ cookiecutter.cache }}", "{{ cookiecutter.__cache_url }}"))
+
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -87,6 +94,11 @@ STORAGES = {
 # WeChat: WECHAT_APP_ID, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, ... (see .env.example)
 globals().update(wechat_settings(env))
 WECHAT_HANDLERS = ["handlers"]
+
+# The example LLM chatbot in handlers/examples.py: off (no outside call) until LLM_API_URL is set.
+LLM_API_URL = env.str("LLM_API_URL", default="")  # an OpenAI-compatible chat completions URL
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
 {%- if cookiecutter.__miniprogram == "True" %}
 
 # Mini program: MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_SECRET_KEY, JWT_ACCESS_TTL, JWT_REFRESH_TTL

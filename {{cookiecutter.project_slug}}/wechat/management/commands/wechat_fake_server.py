@@ -7,7 +7,13 @@ Start it, then point the project at it (in another shell or in .env)::
 It accepts this project's WECHAT_APP_ID / WECHAT_APP_SECRET, and its OAuth page
 signs the browser in as ``--openid``. ``--fail cgi-bin/ticket/getticket:40001:100``
 makes an endpoint answer an errcode for its next 100 calls (repeatable), to see
-how the project behaves when WeChat refuses.
+how the project behaves when WeChat refuses: ``--fail cgi-bin/message/custom/send:45015``
+refuses the next customer-service message (reply window passed), ``...:-1:3`` answers
+"system busy" three times.
+
+The customer-service messages it receives (late replies) are listed at
+``/__fake__/custom_messages`` (``?touser=...&since=...``), and the dev console
+(``/wechat/dev/``) shows them in its chat.
 """
 
 import time
@@ -31,7 +37,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="PATH:ERRCODE[:TIMES]",
-            help="answer the next TIMES (default 1) calls to PATH with ERRCODE; repeatable",
+            help="answer the next TIMES (default 1) calls to PATH with ERRCODE; repeatable "
+            "(e.g. cgi-bin/message/custom/send:45015)",
         )
 
     def handle(self, *args, port, openid, nickname, delay, fail, **options):
@@ -50,6 +57,7 @@ class Command(BaseCommand):
             if not app_settings.APP_ID:  # the project must send the app id the fake knows
                 variables += f" WECHAT_APP_ID={app_id} WECHAT_APP_SECRET={secret}"
             self.stdout.write(f"Set {variables}")
+            self.stdout.write(f"Customer-service messages received: {fake.url}__fake__/custom_messages")
             self.stdout.flush()
             try:
                 while True:

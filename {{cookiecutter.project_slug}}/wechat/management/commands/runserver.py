@@ -1,0 +1,67 @@
+"""``runserver``, which in development also runs the task worker: no second terminal for late replies.
+
+With ``DEBUG`` on, the process that serves (the autoreloader's child, or the only process
+with ``--noreload``) starts ``wechat_worker`` as a subprocess next to it, and stops it when
+the server stops or reloads after a code change (the new server starts a new worker).
+``--noworker`` leaves it out, e.g. when you run ``wechat_worker`` yourself.
+
+This command is Django's (with staticfiles' additions): the ``wechat`` app comes before
+``django.contrib.staticfiles`` in ``INSTALLED_APPS``, so it is the ``runserver`` Django finds.
+"""
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.contrib.staticfiles.management.commands.runserver import Command as StaticfilesRunserverCommand
+from django.utils import autoreload
+
+STOP_WAIT = 2.0  # seconds to wait for the worker to stop; one busy with a task finishes it, then stops
+
+
+class Command(StaticfilesRunserverCommand):
+    help = StaticfilesRunserverCommand.help + " In DEBUG it also starts wechat_worker, which runs the enqueued tasks."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--noworker",
+            action="store_false",
+            dest="use_worker",
+            help="Do not start wechat_worker next to the server.",
+        )
+
+    def run(self, **options):
+        serving = not options["use_reloader"] or os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true"
+        if serving and settings.DEBUG and options.get("use_worker", True):
+            # SIGTERM ends the server through Python's exit (as the autoreloader does), so the worker stops too.
+            signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
+            self.start_worker()
+        super().run(**options)
+
+    def start_worker(self):
+        command = [*python_command(), "wechat_worker", "--parent", str(os.getpid())]
+        environment = {key: value for key, value in os.environ.items() if key != autoreload.DJANGO_AUTORELOAD_ENV}
+        # Its own session: Ctrl-C reaches the server only, which then stops the worker once.
+        worker = subprocess.Popen(command, env=environment, start_new_session=True)
+        atexit.register(stop_worker, worker)
+        self.stdout.write(f"Started wechat_worker (pid {worker.pid}) for the enqueued tasks; it stops with the server.")
+
+
+def python_command():
+    """How this process was started (``python manage.py``, ``python app.py``...), without its arguments."""
+    arguments = autoreload.get_child_arguments()
+    return arguments[: len(arguments) - (len(sys.argv) - 1)]
+
+
+def stop_worker(worker):
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(STOP_WAIT)
+    except subprocess.TimeoutExpired:
+        sys.stderr.write(f"wechat_worker (pid {worker.pid}) stops once its running task is finished.\n")
