@@ -97,6 +97,12 @@ def test_invalid_encrypt_mode_fails_the_checks():
     assert "wechat.E001" in result.stderr
 
 
+def test_an_unknown_store_outage_policy_fails_the_checks():
+    result = run("check", **development(WECHAT_ON_STORE_OUTAGE="ignore"))
+    assert result.returncode != 0
+    assert "wechat.E004" in result.stderr
+
+
 def test_safe_mode_without_aes_key_fails_the_checks():
     result = run("check", **development(WECHAT_ENCRYPT_MODE="safe"))
     assert result.returncode != 0

@@ -6,7 +6,7 @@ import binascii
 from django.conf import settings
 from django.core import checks
 
-from .conf import ENCRYPT_MODES, app_settings
+from .conf import ENCRYPT_MODES, STORE_OUTAGE_POLICIES, app_settings
 
 
 def valid_aes_key(key):
@@ -36,6 +36,14 @@ def check_webhook_settings(app_configs, **kwargs):
                 f"WECHAT_ENCRYPT_MODE is {mode} but WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey.",
                 hint="Copy the EncodingAESKey from the WeChat server configuration page.",
                 id="wechat.E002",
+            )
+        )
+    if app_settings.ON_STORE_OUTAGE not in STORE_OUTAGE_POLICIES:
+        errors.append(
+            checks.Error(
+                f"WECHAT_ON_STORE_OUTAGE is {app_settings.ON_STORE_OUTAGE!r}.",
+                hint="Use handle (answer pushes without dedup while the store is down) or retry (answer 503).",
+                id="wechat.E004",
             )
         )
     if not app_settings.TOKEN:
