@@ -6,7 +6,9 @@ POST checks ``signature`` (and ``msg_signature`` when encrypted), the
      timestamp and the nonce, decrypts, validates every field it reads, claims
      the push (``wechat.ledger``: retries get the first reply, replays a 403),
      runs the message's handler in the request thread (``wechat.router``), and
-     answers with the (encrypted) reply.
+     answers with the (encrypted) reply. A handler declared ``defer=True`` runs
+     in a task instead, and one that overruns WeChat's 5 s has its reply sent
+     later (``wechat.deferred``).
 
 Anything a client can send gets a 200 or a 4xx with a short reason, never a
 5xx; a handler that raises is logged and WeChat gets ``success`` so the user
