@@ -48,6 +48,10 @@ EXAMPLE_TESTS = {
     "test_text_is_echoed[compatible]",
     "test_text_is_echoed[safe]",
     "test_survey_keeps_the_answers_between_messages",
+    "test_the_chatbot_answers_and_remembers_the_conversation",
+    "test_the_chatbot_apologises_when_the_api_fails",
+    "test_the_chatbot_is_off_by_default",
+    "test_the_chatbot_is_registered_when_llm_api_url_is_set",
 }
 
 
