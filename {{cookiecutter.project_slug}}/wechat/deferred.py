@@ -40,7 +40,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from .client import get_client
 from .exceptions import WeChatUnavailable
+from .ledger import ledger
 from .models import PendingReply
+from .router import handler_name
 from .tasks import default_task_backend, task
 
 logger = logging.getLogger("wechat.deferred")
@@ -92,10 +94,6 @@ def enqueue(key, run_after=None):
         deliver.enqueue(key)
 
 
-def handler_name(handler):
-    return f"{handler.__module__}.{handler.__qualname__}" if handler is not None else ""
-
-
 # -- The task (the worker) ---------------------------------------------------------------
 @task()
 def deliver(key):
@@ -127,8 +125,6 @@ def _run_handler(pending):
 
 
 def _still_undelivered(key):
-    from .ledger import ledger
-
     return ledger.claim_delivery(key)
 
 

@@ -107,7 +107,7 @@ class Router:
 
         def decorator(handler):
             if self._default is not None and not _same(self._default, handler):
-                raise ValueError(f"a default handler is already registered: {_name(self._default)}")
+                raise ValueError(f"a default handler is already registered: {handler_name(self._default)}")
             self._default = _with_options(handler, defer, ack)
             return handler
 
@@ -117,7 +117,7 @@ class Router:
         def decorator(handler):
             existing = table.get(key)
             if existing is not None and not _same(existing, handler):
-                raise ValueError(f"{what} is already handled by {_name(existing)}")
+                raise ValueError(f"{what} is already handled by {handler_name(existing)}")
             table[key] = _with_options(handler, defer, ack)
             return handler
 
@@ -189,13 +189,14 @@ def _regex_test(pattern):
     return test
 
 
-def _name(handler):
+def handler_name(handler):
+    """``module.function`` of a handler, for messages and logs."""
     return f"{handler.__module__}.{handler.__qualname__}"
 
 
 def _same(a, b):
     """True when ``b`` is ``a`` defined again (its module reloaded), not just another handler."""
-    return (_name(a), _line(a)) == (_name(b), _line(b))
+    return (handler_name(a), _line(a)) == (handler_name(b), _line(b))
 
 
 def _line(handler):

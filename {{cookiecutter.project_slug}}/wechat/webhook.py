@@ -36,7 +36,7 @@ from .conf import app_settings
 from .exceptions import CacheUnavailable
 from .ledger import PATIENCE, Verdict, ledger, message_key
 from .replies import SUCCESS, make_reply, render
-from .router import router
+from .router import handler_name, router
 from .store import UserStore
 
 logger = logging.getLogger("wechat.webhook")
@@ -145,13 +145,13 @@ def handle(message, fields, key, arrived):
     handler_logger.warning(
         "%s took %.1f s, past WeChat's 5 s: its reply goes to a retry of the push or, after them, out as a "
         "customer-service message. Declare it @router...(defer=True) to answer at once and reply from a task.",
-        deferred.handler_name(handler),
+        handler_name(handler),
         elapsed,
     )
     try:
         deferred.send_late(key, fields, handler, reply, timezone.now() + timedelta(seconds=RETRY_WINDOW - elapsed))
     except Exception:
-        handler_logger.exception("Could not queue the late reply of %s", deferred.handler_name(handler))
+        handler_logger.exception("Could not queue the late reply of %s", handler_name(handler))
     return body, True
 
 
@@ -174,7 +174,7 @@ def defer(handler, message, fields, key):
     try:
         deferred.defer_handler(key, fields, handler)
     except Exception:
-        handler_logger.exception("Could not queue the push for %s", deferred.handler_name(handler))
+        handler_logger.exception("Could not queue the push for %s", handler_name(handler))
         return SUCCESS
     ack = handler.wechat_ack
     return render_safely(make_reply(ack, message)) if ack else SUCCESS
