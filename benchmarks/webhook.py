@@ -73,8 +73,8 @@ VIEWS = {"bare": "/bare/", "plain": "/wechat/", "safe": "/wechat/"}
 TARGETS = {"plain": 0.65, "safe": 0.52}
 P99_TARGET_MS = 50.0
 
-# The project's own gunicorn settings with the access log off; the command line sets
-# the workers, the worker class and the bind address on top.
+# The project's own gunicorn settings (its worker class included) with the access log off;
+# the command line sets the workers and the bind address on top.
 GUNICORN_CONF = '''"""Written by benchmarks/webhook.py: the project's gunicorn.conf.py with the access log off."""
 import runpy
 
@@ -178,7 +178,7 @@ def serving(project, args, env, log_path=None):
 
 def gunicorn(project, env, workers, log_path=None):
     args = ["-m", "gunicorn", "config.wsgi", "-c", "bench_gunicorn.conf.py", "--workers", str(workers)]
-    args += ["--worker-class", "sync", "--bind", "127.0.0.1:{port}"]
+    args += ["--bind", "127.0.0.1:{port}"]
     if "control_socket_disable" in GunicornConfig().settings:
         args.append("--no-control-socket")  # gunicorn >= 24: one shared path for every master on the machine
     return serving(project, args, env, log_path)

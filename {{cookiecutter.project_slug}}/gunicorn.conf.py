@@ -21,6 +21,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # handler again. A worker is replaced only when it is silent for longer than this: long enough
 # for a slow handler to finish and keep its reply for WeChat's later retries.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+# gunicorn's sync worker, which also writes the webhook's reply records in batches when it is
+# idle instead of one write per push (see wechat/gunicorn_worker.py).
+worker_class = "wechat.gunicorn_worker.WeChatSyncWorker"
 graceful_timeout = 10
 keepalive = 5
 # nginx sets X-Forwarded-Proto; trust it from the loopback only.

@@ -199,3 +199,64 @@ def test_store_outage_can_ask_wechat_to_retry(wechat, broken_cache, wechat_setti
     response = wechat.deliver(wechat.push.text_fields("__probe: count runs__"))
     assert response.status_code == 503 and b"retry" in response.content
     assert len(probes.runs) == runs_before
+
+
+# -- Reply records batched after the answer (the project's gunicorn worker) ------------
+
+
+def test_batched_reply_records_wait_until_the_process_flushes_them(db, wechat_settings):
+    ledger = Ledger()
+    ledger.batching = True
+    keys = [unique_key() for _ in range(3)]
+    for key in keys:
+        assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
+        ledger.finish(key, b"<xml>" + key.encode() + b"</xml>")
+    assert ledger.batched == 3
+    assert all(cache.get(key).startswith(IN_PROGRESS) for key in keys)  # not written yet
+    ledger.flush_if_due()  # young and short: not due
+    assert ledger.batched == 3
+    ledger.flush()  # what the worker does when it goes idle
+    assert ledger.batched == 0
+    assert [cache.get(key) for key in keys] == [b"<xml>" + key.encode() + b"</xml>" for key in keys]
+
+
+def test_a_batch_is_written_once_it_is_long_or_old_enough(db, wechat_settings, monkeypatch):
+    import wechat.ledger
+
+    ledger = Ledger()
+    ledger.batching = True
+    monkeypatch.setattr(wechat.ledger, "BATCH_ROWS", 2)
+    first, second = unique_key(), unique_key()
+    ledger.finish(first, b"<xml>1</xml>")
+    ledger.flush_if_due()
+    assert cache.get(first) is None
+    ledger.finish(second, b"<xml>2</xml>")
+    ledger.flush_if_due()
+    assert (cache.get(first), cache.get(second)) == (b"<xml>1</xml>", b"<xml>2</xml>")
+    monkeypatch.setattr(wechat.ledger, "BATCH_AGE", 0.2)
+    third = unique_key()
+    ledger.finish(third, b"<xml>3</xml>")
+    ledger.flush_if_due()
+    assert cache.get(third) is None
+    time.sleep(0.25)
+    ledger.flush_if_due()
+    assert cache.get(third) == b"<xml>3</xml>"
+
+
+def test_a_retry_reaching_the_process_that_holds_the_reply_gets_it_at_once(db, wechat_settings):
+    key, ledger = unique_key(), Ledger()
+    ledger.batching = True
+    assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
+    ledger.finish(key, b"<xml>batched</xml>")
+    started = time.monotonic()
+    assert ledger.claim("1700000001", nonce(), key) == (Verdict.DUPLICATE, b"<xml>batched</xml>")
+    assert time.monotonic() - started < 1
+
+
+def test_late_replies_are_written_at_once_even_when_batching(db, wechat_settings):
+    key, ledger = unique_key(), Ledger()
+    ledger.batching = True
+    assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
+    ledger.finish(key, b"<xml>late</xml>", late=True)
+    assert ledger.batched == 0
+    assert cache.get(key) == ("late", b"<xml>late</xml>")

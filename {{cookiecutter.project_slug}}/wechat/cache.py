@@ -32,6 +32,13 @@ TABLE = CacheEntry._meta.db_table
 CULL_EVERY = 60.0
 BATCH_ROWS = 250
 OUTAGE_PAUSE = 2.0  # seconds of quick errors after the store failed to answer
+PICKLE = pickle.HIGHEST_PROTOCOL
+PICKLED_TRUE = pickle.dumps(1, PICKLE)
+CLAIM_SQL = (
+    f"INSERT INTO {TABLE} (cache_key, value, expires) VALUES (%s, %s, %s), (%s, %s, %s) "
+    "ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
+    f"WHERE {TABLE}.expires IS NOT NULL AND {TABLE}.expires <= %s RETURNING cache_key"
+)
 
 
 class StoreOffline(ConnectionError):
@@ -105,7 +112,7 @@ class DatabaseCache(BaseCache):
 
     def _row(self, key, value, timeout):
         expires = self.get_backend_timeout(timeout)
-        return (key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), expires)
+        return (key, pickle.dumps(value, PICKLE), expires)
 
     def _cull(self):
         now = time.time()
@@ -130,18 +137,15 @@ class DatabaseCache(BaseCache):
         One statement: an upsert of both rows that replaces only expired ones
         and returns the keys it wrote. When the guard already existed, the key
         it wrote anyway (a replay carrying a message never seen) is deleted again.
+        The keys are the ledger's (fixed-size digests), so they skip validation.
         """
-        guard = self.make_and_validate_key(guard)
-        key = self.make_and_validate_key(key)
+        guard, key = self.make_key(guard), self.make_key(key)
         now = time.time()
-        rows = [self._row(guard, 1, guard_timeout), self._row(key, value, timeout)]
         written = {
             row[0]
             for row in self._fetch(
-                f"INSERT INTO {TABLE} (cache_key, value, expires) VALUES (%s, %s, %s), (%s, %s, %s) "
-                "ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
-                f"WHERE {TABLE}.expires IS NOT NULL AND {TABLE}.expires <= %s RETURNING cache_key",
-                [*rows[0], *rows[1], now],
+                CLAIM_SQL,
+                [guard, PICKLED_TRUE, now + guard_timeout, key, pickle.dumps(value, PICKLE), now + timeout, now],
             )
         }
         if guard not in written and key in written:
