@@ -5,12 +5,14 @@ MsgId, or for events the same sender, time and fields), up to three times, and
 a retry may reach another worker or machine. A captured push sent again (same
 timestamp and nonce) is a replay.
 
-Each push makes ONE round trip to the shared cache, whatever its age: a single
-``claim`` that adds the (timestamp, nonce) record and, only if that was new,
-the message's record ("in progress"). Both are atomic on the store (one SQL
-statement on the database cache, one Lua script on Redis), so of any number of
-concurrent deliveries on any number of workers exactly one gets ``NEW`` and
-runs the handler. The others are:
+Each push makes ONE round trip to the shared cache before its handler runs,
+whatever its age: a single ``claim`` that adds the (timestamp, nonce) record
+and, only if that was new, the message's record ("in progress"). Both are
+atomic on the store (one SQL statement on the database cache, one Lua script on
+Redis), so of any number of concurrent deliveries on any number of workers
+exactly one gets ``NEW`` and runs the handler. Its reply is recorded after the
+answer (``finish``), batched with others under the project's gunicorn worker.
+The others are:
 
 - ``REPLAY``: the (timestamp, nonce) was used before: 403;
 - ``DUPLICATE``: the message was claimed by an earlier delivery: it waits up to
