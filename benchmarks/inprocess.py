@@ -12,7 +12,7 @@ no socket, no HTTP parsing and no access log. It prints the CPU and wall time pe
 call of the bare view and of the webhook with plain and safe pushes (distinct,
 fresh pushes; medians of interleaved batches), then a cProfile of each webhook load:
 the top functions by cumulative time, with their calls per push. As under the
-project's gunicorn worker, reply records are batched, and the batch is written
+project's gunicorn worker, reply records (and log rows) are batched, and the batches are written
 at the end of each batch of calls (the worker writes it when it goes idle, or
 every 100 records under sustained load), inside the timed span.
 """
@@ -81,10 +81,10 @@ def call_all(application, environs, statuses):
 
 
 def idle():
-    """What the project's gunicorn worker does when no request is waiting: write the batched reply records."""
-    from wechat.ledger import ledger
+    """What the project's gunicorn worker does when no request is waiting: write what was batched."""
+    from wechat import afterwards
 
-    ledger.flush()
+    afterwards.flush_all()
 
 
 def timed(application, environs):
@@ -150,9 +150,9 @@ def main():
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
-    from wechat.ledger import ledger
+    from wechat import afterwards
 
-    ledger.start_batching()  # as the project's gunicorn worker does (wechat/gunicorn_worker.py)
+    afterwards.start()  # as the project's gunicorn worker does (wechat/gunicorn_worker.py)
     loads = {"plain": Pushes("plain"), "safe": Pushes("safe")}
     names = ["bare", "plain", "safe"]
     for name in names:  # warm up: imports, connections, first-use caches

@@ -5,10 +5,12 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
+import pytest
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from wechat import afterwards
 from wechat.cache import DatabaseCache
 from wechat.ledger import IN_PROGRESS, LAST_RETRY_AFTER, PATIENCE, Ledger, Verdict, message_key, replay_key
 
@@ -204,48 +206,51 @@ def test_store_outage_can_ask_wechat_to_retry(wechat, broken_cache, wechat_setti
 # -- Reply records batched after the answer (the project's gunicorn worker) ------------
 
 
-def test_batched_reply_records_wait_until_the_process_flushes_them(db, wechat_settings):
+@pytest.fixture
+def batching(monkeypatch):
+    """Batching on, as under the project's gunicorn worker (which flushes when idle)."""
+    monkeypatch.setitem(afterwards._state, "on", True)
+    yield
+    afterwards.flush_all()
+
+
+def test_batched_reply_records_wait_until_the_process_flushes_them(db, wechat_settings, batching):
     ledger = Ledger()
-    ledger.batching = True
     keys = [unique_key() for _ in range(3)]
     for key in keys:
         assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
         ledger.finish(key, b"<xml>" + key.encode() + b"</xml>")
-    assert ledger.batched == 3
+    assert len(ledger.replies) == 3
     assert all(cache.get(key).startswith(IN_PROGRESS) for key in keys)  # not written yet
-    ledger.flush_if_due()  # young and short: not due
-    assert ledger.batched == 3
-    ledger.flush()  # what the worker does when it goes idle
-    assert ledger.batched == 0
+    afterwards.flush_due()  # young and short: not due
+    assert len(ledger.replies) == 3
+    afterwards.flush_all()  # what the worker does when it goes idle
+    assert len(ledger.replies) == 0
     assert [cache.get(key) for key in keys] == [b"<xml>" + key.encode() + b"</xml>" for key in keys]
 
 
-def test_a_batch_is_written_once_it_is_long_or_old_enough(db, wechat_settings, monkeypatch):
-    import wechat.ledger
-
+def test_a_batch_is_written_once_it_is_long_or_old_enough(db, wechat_settings, batching, monkeypatch):
     ledger = Ledger()
-    ledger.batching = True
-    monkeypatch.setattr(wechat.ledger, "BATCH_ROWS", 2)
+    monkeypatch.setattr(afterwards, "BATCH_ROWS", 2)
     first, second = unique_key(), unique_key()
     ledger.finish(first, b"<xml>1</xml>")
-    ledger.flush_if_due()
+    afterwards.flush_due()
     assert cache.get(first) is None
     ledger.finish(second, b"<xml>2</xml>")
-    ledger.flush_if_due()
+    afterwards.flush_due()
     assert (cache.get(first), cache.get(second)) == (b"<xml>1</xml>", b"<xml>2</xml>")
-    monkeypatch.setattr(wechat.ledger, "BATCH_AGE", 0.2)
+    monkeypatch.setattr(afterwards, "BATCH_AGE", 0.2)
     third = unique_key()
     ledger.finish(third, b"<xml>3</xml>")
-    ledger.flush_if_due()
+    afterwards.flush_due()
     assert cache.get(third) is None
     time.sleep(0.25)
-    ledger.flush_if_due()
+    afterwards.flush_due()
     assert cache.get(third) == b"<xml>3</xml>"
 
 
-def test_a_retry_reaching_the_process_that_holds_the_reply_gets_it_at_once(db, wechat_settings):
+def test_a_retry_reaching_the_process_that_holds_the_reply_gets_it_at_once(db, wechat_settings, batching):
     key, ledger = unique_key(), Ledger()
-    ledger.batching = True
     assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
     ledger.finish(key, b"<xml>batched</xml>")
     started = time.monotonic()
@@ -253,10 +258,20 @@ def test_a_retry_reaching_the_process_that_holds_the_reply_gets_it_at_once(db, w
     assert time.monotonic() - started < 1
 
 
-def test_late_replies_are_written_at_once_even_when_batching(db, wechat_settings):
+def test_late_replies_are_written_at_once_even_when_batching(db, wechat_settings, batching):
     key, ledger = unique_key(), Ledger()
-    ledger.batching = True
     assert ledger.claim("1700000000", nonce(), key)[0] == Verdict.NEW
     ledger.finish(key, b"<xml>late</xml>", late=True)
-    assert ledger.batched == 0
+    assert len(ledger.replies) == 0
     assert cache.get(key) == ("late", b"<xml>late</xml>")
+
+
+def test_a_batch_that_cannot_be_written_is_logged_and_dropped(db, wechat_settings, batching, caplog):
+    def broken(items):
+        raise RuntimeError("store gone")
+
+    batch = afterwards.Batch(broken)
+    batch.add("item")
+    afterwards.flush_all()  # the worker's idle flush survives it
+    assert len(batch) == 0
+    assert "Could not write 1 batched item(s)" in caplog.text

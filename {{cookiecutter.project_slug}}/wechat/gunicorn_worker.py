@@ -1,36 +1,34 @@
-"""gunicorn's sync worker, writing the webhook's reply records when it has nothing else to do.
+"""gunicorn's sync worker, writing what can wait (``wechat.afterwards``) when it has nothing else to do.
 
 ``gunicorn.conf.py`` selects it (``worker_class``). Each push costs the shared
 store two writes: the claim, before the handler runs, and the record of its
-reply, kept for WeChat's retries (``wechat.ledger``). Retries come 5 s after a
-push and wait for that record, so it need not be written before the answer.
-Under this worker the ledger batches those records and writes them in one round
-trip: when the worker goes idle (no connection waiting), when the batch is 1 s
-old or 100 records long (checked as each request finishes), and when the worker
-stops. A busy worker thus makes about one write per push instead of two.
-Nothing runs in a thread of its own: the writes happen in the worker's loop.
+reply, kept for WeChat's retries (``wechat.ledger``); the message log adds a
+row. Retries come 5 s after a push and wait for the reply's record, so neither
+need be written before the answer. Under this worker they are batched and
+written in one round trip each: when the worker goes idle (no connection
+waiting), when a batch is 1 s old or 100 items long (checked as each request
+starts and ends), and when the worker stops. A busy worker thus makes about one
+write per push instead of three. Nothing runs in a thread of its own: the writes
+happen in the worker's loop.
 
-Any other server (runserver, another worker class) writes each record at once.
+Any other server (runserver, another worker class) writes each one at once.
 """
 
-import logging
 import select
 
 from gunicorn.workers.sync import SyncWorker
-
-logger = logging.getLogger("wechat.webhook")
 
 
 class WeChatSyncWorker(SyncWorker):
     def load_wsgi(self):
         super().load_wsgi()  # Django is set up from here on
-        from .ledger import ledger
+        from . import afterwards
 
-        self.ledger = ledger
-        ledger.start_batching()
+        self.afterwards = afterwards
+        afterwards.start()
 
     def wait(self, timeout):
-        if self.ledger.batched and not select.select(self.wait_fds, [], [], 0)[0]:
+        if self.afterwards.waiting() and not select.select(self.wait_fds, [], [], 0)[0]:
             self.flush()  # idle: nobody is waiting for an answer
         return super().wait(timeout)
 
@@ -43,8 +41,5 @@ class WeChatSyncWorker(SyncWorker):
     def flush(self):
         from django.db import close_old_connections
 
-        try:
-            close_old_connections()  # outside a request: drop a connection the database closed
-            self.ledger.flush()
-        except Exception:
-            logger.exception("Could not write the batched reply records")
+        close_old_connections()  # outside a request: drop a connection the database closed meanwhile
+        self.afterwards.flush_all()  # each batch logs its own failures

@@ -11,7 +11,8 @@ and, only if that was new, the message's record ("in progress"). Both are
 atomic on the store (one SQL statement on the database cache, one Lua script on
 Redis), so of any number of concurrent deliveries on any number of workers
 exactly one gets ``NEW`` and runs the handler. Its reply is recorded after the
-answer (``finish``), batched with others under the project's gunicorn worker.
+answer (``finish``), batched with others where the server allows it
+(``wechat.afterwards``).
 The others are:
 
 - ``REPLAY``: the (timestamp, nonce) was used before: 403;
@@ -35,11 +36,11 @@ another worker may run it again) so users still get answers; ``retry`` raises
 import enum
 import hashlib
 import logging
-import threading
 import time
 
 from django.core.cache import cache
 
+from .afterwards import Batch
 from .conf import app_settings
 from .exceptions import CACHE_ERRORS, CacheUnavailable
 
@@ -51,8 +52,6 @@ POLL_EVERY = 0.05
 NONCE_MARGIN = 60  # keep (timestamp, nonce) records this much longer than the timestamp window
 PATIENCE = 5.0  # WeChat waits this long for an answer, then retries: at about 5 s and 10 s
 LAST_RETRY_AFTER = 8.0  # a delivery this long after the first one is WeChat's last try
-BATCH_AGE = 1.0  # batched reply records are written at the latest this long after the first of them
-BATCH_ROWS = 100  # ... or once this many are waiting
 
 
 class Verdict(enum.Enum):
@@ -91,13 +90,8 @@ def _claim_with_two_adds(guard, key, value, guard_timeout, timeout):
 
 class Ledger:
     def __init__(self):
-        # Reply records waiting to be written together: {key: reply}. Only under a server that
-        # calls flush() when it goes idle (wechat.gunicorn_worker); everywhere else they are
-        # written at once.
-        self.batching = False
-        self._batch = {}
-        self._batch_since = 0.0
-        self._lock = threading.Lock()
+        # Reply records, written after the answer (wechat.afterwards): at once, or batched.
+        self.replies = Batch(self._write)
 
     def claim(self, timestamp, nonce, key):
         """``(verdict, reply)``: ``reply`` is the first delivery's reply for a DUPLICATE, else None."""
@@ -120,50 +114,25 @@ class Ledger:
         """Keep a handled message's reply (bytes) for the retries that may come.
 
         WeChat retries a push 5 s after it, and a retry that finds the message
-        still "in progress" waits for its reply, so the record may be written
-        after the answer. When ``batching`` is on, it waits in this process's
-        batch, written in one round trip with the others when the server goes
-        idle (``flush``), or by ``flush_if_due`` once the batch is ``BATCH_AGE``
-        seconds old or ``BATCH_ROWS`` long. A late reply is written at once.
+        still "in progress" waits for its reply, so the record is written after
+        the answer, batched where the server allows it (``wechat.afterwards``).
+        A late reply is written at once.
         """
-        if not self.batching or late:
-            self._write({key: (LATE, reply) if late else reply})
-            return
-        with self._lock:
-            if not self._batch:
-                self._batch_since = time.monotonic()
-            self._batch[key] = reply
-
-    def start_batching(self):
-        """Batch reply records from now on; the caller promises to ``flush()`` whenever it goes idle."""
-        from django.core.signals import request_finished
-
-        self.batching = True
-        request_finished.connect(self.flush_if_due, dispatch_uid="wechat.ledger.flush_if_due")
-
-    @property
-    def batched(self):
-        """How many reply records wait in the batch."""
-        return len(self._batch)
-
-    def flush_if_due(self, **kwargs):
-        """Write the batch if it is old or long enough (connected to ``request_finished``)."""
-        if self._batch and (len(self._batch) >= BATCH_ROWS or time.monotonic() - self._batch_since >= BATCH_AGE):
-            self.flush()
+        if late:
+            self._write([(key, (LATE, reply))])
+        else:
+            self.replies.add((key, reply))
 
     def flush(self):
-        """Write every batched reply record, in one round trip."""
-        with self._lock:
-            batch, self._batch = self._batch, {}
-        if batch:
-            self._write(batch)
+        """Write the batched reply records now."""
+        self.replies.flush()
 
     def _write(self, records):
         try:
             if len(records) == 1:
-                cache.set(*next(iter(records.items())), app_settings.DEDUP_TTL)
+                cache.set(*records[0], app_settings.DEDUP_TTL)
             else:
-                cache.set_many(records, app_settings.DEDUP_TTL)
+                cache.set_many(dict(records), app_settings.DEDUP_TTL)
         except CACHE_ERRORS as exc:
             logger.warning("Could not keep %d replies for WeChat's retries: %s", len(records), exc)
 
