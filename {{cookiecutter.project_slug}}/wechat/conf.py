@@ -149,6 +149,11 @@ class WeChatSettings:
         return self._get("MAX_BODY_SIZE", 64 * 1024)
 
     @property
+    def MESSAGE_LOG_DAYS(self):
+        """Days the message log keeps each push (``wechat.messagelog``); 0 turns the log off."""
+        return self._get("MESSAGE_LOG_DAYS", 30)
+
+    @property
     def DEDUP_TTL(self):
         """How long a handled message's reply is kept for WeChat's retries."""
         return self._get("DEDUP_TTL", 300)

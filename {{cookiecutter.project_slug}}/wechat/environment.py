@@ -175,6 +175,8 @@ def wechat_settings(env):
         "WECHAT_OPEN_BASE_URL": env.str("WECHAT_OPEN_BASE_URL", default=DEFAULT_OPEN_BASE_URL),
         # handle: answer pushes while the shared store is down (a retry may run twice); retry: 503
         "WECHAT_ON_STORE_OUTAGE": env.str("WECHAT_ON_STORE_OUTAGE", default="handle"),
+        # days the message log (admin: 消息记录) keeps each push; 0 turns it off
+        "WECHAT_MESSAGE_LOG_DAYS": env.int("WECHAT_MESSAGE_LOG_DAYS", default=30),
     }
 
 

@@ -87,3 +87,41 @@ class PendingReply(models.Model):
 
     def __str__(self):
         return f"{self.openid} {self.state} ({self.parts_sent} sent)"
+
+
+# -- Message log (wechat.messagelog) ------------------------------------------------------------
+
+
+class MessageLog(models.Model):
+    """One push WeChat delivered and what it got back; read-only in the admin (消息记录)."""
+
+    class Outcome(models.TextChoices):
+        REPLIED = "replied", "已回复 Replied"
+        NO_REPLY = "no_reply", "无回复 (success)"
+        DEFERRED = "deferred", "交给任务稍后回复 Deferred to a task"
+        LATE = "late", "超时，稍后发送 Late, sent later"
+        DUPLICATE = "duplicate", "微信重试，答复第一次的回复 Retry, first reply"
+        UNCHECKED = "unchecked", "存储不可用，未去重 Store down, not deduplicated"
+
+    received_at = models.DateTimeField("收到时间", db_index=True)
+    account = models.CharField("公众号", max_length=64, help_text="推送里的 ToUserName（公众号原始 ID）")
+    openid = models.CharField("用户 openid", max_length=64, db_index=True)
+    msg_type = models.CharField("类型", max_length=32)
+    event = models.CharField("事件", max_length=64, blank=True)
+    event_key = models.CharField("事件 Key", max_length=256, blank=True)
+    msg_id = models.CharField("消息 ID", max_length=20, blank=True)
+    content = models.TextField("内容", blank=True, help_text="文本消息的内容，其他消息为空")
+    fields = models.JSONField("推送字段", help_text="解密后的推送，不含签名和密文")
+    encrypted = models.BooleanField("加密推送", default=False)
+    outcome = models.CharField("结果", max_length=16, choices=Outcome.choices)
+    handler = models.CharField("处理者", max_length=200, blank=True, help_text="回复它的处理函数或自动回复规则")
+    reply = models.TextField("回复", blank=True, help_text="被动回复的 XML（明文），或 success")
+    latency_ms = models.PositiveIntegerField("耗时（毫秒）", help_text="从收到推送到答复")
+
+    class Meta:
+        verbose_name = "消息记录"
+        verbose_name_plural = "消息记录"
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.openid} {self.msg_type} {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -33,6 +33,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.utils import check_signature
 
+from . import messagelog
 from .conf import app_settings
 from .exceptions import CacheUnavailable
 from .ledger import PATIENCE, Verdict, ledger, message_key
@@ -56,6 +57,9 @@ MSG_ID = re.compile(r"[0-9]{1,20}")  # an unsigned 64-bit integer
 CREATE_TIME = re.compile(r"[0-9]{1,12}")
 MAX_DEPTH = 4  # WeChat's deepest field (SendPicsInfo > PicList > item > PicMd5Sum)
 RETRY_WINDOW = 16.0  # WeChat tries a push at about 0, 5 and 10 s, waiting 5 s each time
+# What became of a push, as the message log records it (wechat.models.MessageLog.Outcome).
+REPLIED, NO_REPLY, DEFERRED, LATE = "replied", "no_reply", "deferred", "late"
+DUPLICATE, UNCHECKED = "duplicate", "unchecked"
 
 
 class Rejected(Exception):
@@ -112,10 +116,14 @@ def receive(request, query):
     verdict, reply = ledger.claim(timestamp, nonce, key)
     if verdict == Verdict.REPLAY:
         raise Rejected(403, "replayed push: this timestamp and nonce were already used")
+    logged, outcome, by = dict(fields), DUPLICATE, ""
     if verdict in (Verdict.NEW, Verdict.UNCHECKED):
-        reply, late = handle(make_message(fields), fields, key, arrived)
+        reply, outcome, by = handle(make_message(fields), fields, key, arrived)
         if verdict == Verdict.NEW:
-            ledger.finish(key, reply, late=late)
+            ledger.finish(key, reply, late=outcome == LATE)
+        else:
+            outcome = UNCHECKED
+    messagelog.record(logged, outcome=outcome, reply=reply, handler=by, arrived=arrived, encrypted=encrypted)
     if not reply or reply == SUCCESS:
         return HttpResponse(SUCCESS, content_type="text/plain; charset=utf-8")
     if crypto is not None:
@@ -124,36 +132,38 @@ def receive(request, query):
 
 
 def handle(message, fields, key, arrived):
-    """``(reply body, late)``: the handler's reply or ``success``, and whether WeChat gave up waiting for it.
+    """``(reply body, outcome, handler name)``: the handler's reply or ``success``, and what became of it.
 
-    A deferred handler is queued (``wechat.deferred``) and WeChat gets its ``ack``.
-    A handler that overran WeChat's patience has its reply queued as a late
-    customer-service message, unless one of WeChat's retries carries it first.
+    The outcome is the message log's: ``replied``, ``no_reply``, ``deferred`` (a
+    deferred handler is queued, ``wechat.deferred``, and WeChat gets its ``ack``)
+    or ``late``: the handler overran WeChat's patience, and its reply is queued as
+    a customer-service message, unless one of WeChat's retries carries it first.
     """
     attach_context(message)
     handler = resolve(message)
     if handler is None:
-        return SUCCESS, False
+        return SUCCESS, NO_REPLY, ""
+    name = handler_name(handler)
     if getattr(handler, "wechat_defer", False):
-        return defer(handler, message, fields, key), False
+        return defer(handler, message, fields, key), DEFERRED, name
     reply = run_handler(handler, message)
     body = render_safely(reply)
     elapsed = time.monotonic() - arrived
     if reply is None or elapsed < PATIENCE:
-        return body, False
+        return body, REPLIED if body != SUCCESS else NO_REPLY, name
     from . import deferred  # its models load once the app registry is ready (app.py includes these URLs early)
 
     handler_logger.warning(
         "%s took %.1f s, past WeChat's 5 s: its reply goes to a retry of the push or, after them, out as a "
         "customer-service message. Declare it @router...(defer=True) to answer at once and reply from a task.",
-        handler_name(handler),
+        name,
         elapsed,
     )
     try:
         deferred.send_late(key, fields, handler, reply, timezone.now() + timedelta(seconds=RETRY_WINDOW - elapsed))
     except Exception:
-        handler_logger.exception("Could not queue the late reply of %s", handler_name(handler))
-    return body, True
+        handler_logger.exception("Could not queue the late reply of %s", name)
+    return body, LATE, name
 
 
 def attach_context(message):

@@ -8,6 +8,9 @@ table in the database (django-tasks-db) or RQ on Redis (django-tasks-rq). It loo
 2. the backend's own worker runs every task that is ready, then returns (burst mode);
 3. when that ran nothing, it sleeps ``--interval`` seconds.
 
+Once an hour it also deletes what is past keeping: message log rows older than
+``WECHAT_MESSAGE_LOG_DAYS`` and, with the database backend, old task results.
+
 SIGTERM or Ctrl-C stops it after the task that is running; a second one stops it at once
 (the sweep of the next worker recovers that task). ``--once`` makes one pass and exits.
 In development ``runserver`` starts one for you; in production run it as a service
@@ -29,6 +32,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from wechat import messagelog
 from wechat.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 logger = logging.getLogger("wechat.worker")
@@ -118,6 +122,7 @@ class Worker:
         """
         try:
             swept = self.step("the sweep", self.sweep)
+            self.step("pruning", self.prune)  # a failure here keeps no task from running
             ran = self.step("running the tasks", self.run_ready_tasks)
         finally:
             close_old_connections()
@@ -160,8 +165,18 @@ class Worker:
     def run_ready_tasks(self):
         if self.kind == "rq":
             return self.run_rq_burst()
-        self.prune_database_results()
         return self.run_database_batch()
+
+    def prune(self):
+        """Once an hour: the message log's old rows, and (database backend) old task results."""
+        if self.pruned_at is not None and time.monotonic() - self.pruned_at < PRUNE_EVERY:
+            return
+        self.pruned_at = time.monotonic()
+        deleted = messagelog.prune()
+        if deleted:
+            logger.info("wechat_worker %s: deleted %d message log row(s)", self.worker_id, deleted)
+        if self.kind != "rq":
+            self.prune_database_results()
 
     # -- the backends -----------------------------------------------------------------------------------------
 
@@ -187,12 +202,9 @@ class Worker:
             self.current = None
 
     def prune_database_results(self):
-        """Once an hour, delete the rows of the tasks finished more than ``KEEP_RESULTS`` ago."""
-        if self.pruned_at is not None and time.monotonic() - self.pruned_at < PRUNE_EVERY:
-            return
+        """Delete the rows of the tasks finished more than ``KEEP_RESULTS`` ago."""
         from django_tasks_db.models import DBTaskResult
 
-        self.pruned_at = time.monotonic()
         finished = DBTaskResult.objects.finished().filter(
             backend_name=self.backend_alias, finished_at__lte=timezone.now() - KEEP_RESULTS
         )
