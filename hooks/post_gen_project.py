@@ -147,6 +147,7 @@ def next_steps():
         "  python -m venv .venv && . .venv/bin/activate",
         "  pip install -r requirements-dev.txt",
         f"  {manage} migrate",
+        f"  {manage} createsuperuser   # the admin's login, for /admin/ 管理后台账号",
         f"  {manage} runserver 0.0.0.0:80",
         "",
         ".env holds this project's random keys (git-ignored); add your AppID and secrets there.",
