@@ -106,32 +106,34 @@ def save_followers(client, app_id, openids):
     """Fetch the details of ``openids`` (100 per call) and upsert their rows and tags."""
     from .models import WeChatTag, WeChatUser
 
-    infos = []
+    by_openid = {}  # one row per openid, even if WeChat repeated one (PostgreSQL refuses to upsert a row twice)
     for start in range(0, len(openids), BATCH):
-        infos += client.user.get_batch(openids[start : start + BATCH])
+        by_openid.update((info["openid"], info) for info in client.user.get_batch(openids[start : start + BATCH]))
+    infos = list(by_openid.values())
     now = timezone.now()
-    groups = {}  # the fields WeChat gave -> rows: one upsert each, never blanking what it did not give
-    for info in infos:
-        row, fields = follower_row(app_id, info, now)
-        groups.setdefault(fields, []).append(row)
-    for fields, rows in groups.items():
-        WeChatUser.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["app_id", "openid"], update_fields=[*fields, "updated_at"]
+    with transaction.atomic():  # the rows and their tags together (SQLite: tens of ms of write lock)
+        groups = {}  # the fields WeChat gave -> rows: one upsert each, never blanking what it did not give
+        for info in infos:
+            row, fields = follower_row(app_id, info, now)
+            groups.setdefault(fields, []).append(row)
+        for fields, rows in groups.items():
+            WeChatUser.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["app_id", "openid"], update_fields=[*fields, "updated_at"]
+            )
+        # Tags: this chunk's links replaced by WeChat's.
+        user_ids = dict(WeChatUser.objects.filter(app_id=app_id, openid__in=openids).values_list("openid", "pk"))
+        tag_ids = dict(WeChatTag.objects.filter(app_id=app_id).values_list("tag_id", "pk"))
+        links = WeChatUser.tags.through
+        links.objects.filter(wechatuser_id__in=user_ids.values()).delete()
+        links.objects.bulk_create(
+            [
+                links(wechatuser_id=user_ids[info["openid"]], wechattag_id=tag_ids[tag])
+                for info in infos
+                if info["openid"] in user_ids
+                for tag in set(info.get("tagid_list") or ())
+                if tag in tag_ids
+            ]
         )
-    # Tags: this chunk's links replaced by WeChat's.
-    user_ids = dict(WeChatUser.objects.filter(app_id=app_id, openid__in=openids).values_list("openid", "pk"))
-    tag_ids = dict(WeChatTag.objects.filter(app_id=app_id).values_list("tag_id", "pk"))
-    links = WeChatUser.tags.through
-    links.objects.filter(wechatuser_id__in=user_ids.values()).delete()
-    links.objects.bulk_create(
-        [
-            links(wechatuser_id=user_ids[info["openid"]], wechattag_id=tag_ids[tag])
-            for info in infos
-            if info.get("openid") in user_ids
-            for tag in info.get("tagid_list") or ()
-            if tag in tag_ids
-        ]
-    )
 
 
 def follower_row(app_id, info, now):
