@@ -1,5 +1,7 @@
 """The admin at /admin/: Chinese, password rules on, and the 微信用户 list of both apps."""
 
+from importlib.util import find_spec
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -46,6 +48,8 @@ def listed(admin_client, **query):
 
 def test_both_apps_users_are_listed_marked_by_app(admin_client, users):
     openids, page = listed(admin_client)
+    official_account = find_spec("wechat.management.commands.wechat_sync_users") is not None
+    assert ('value="sync_all_followers"' in page) == official_account  # the sync button
     assert openids == {"o_follower", "o_shopper"}
     assert page.count('<td class="field-app">公众号</td>') == page.count('<td class="field-app">小程序</td>') == 1
     assert listed(admin_client, app="official")[0] == {"o_follower"}

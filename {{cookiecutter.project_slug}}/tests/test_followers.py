@@ -153,7 +153,7 @@ def test_a_remark_edited_in_the_admin_reaches_wechat(admin_client, fake_wechat, 
     assert "大客户" in admin_client.get("/admin/wechat/wechatuser/", {"q": "大客户"}).content.decode()
 
 
-def test_a_remark_wechat_refuses_is_a_form_error_and_the_edit_is_kept(admin_client, fake_wechat, followers):
+def test_a_remark_wechat_refuses_is_a_form_error_and_the_edit_is_kept(admin_client, fake_wechat, followers, settings):
     follower = followers[0]
     fake_wechat.fail(REMARK, 48001)
     response = change(admin_client, follower, remark="不会保存")
@@ -164,6 +164,9 @@ def test_a_remark_wechat_refuses_is_a_form_error_and_the_edit_is_kept(admin_clie
     assert follower.remark == "" and fake_wechat.users[follower.openid]["remark"] == ""
     fake_wechat.unsubscribe(follower.openid)
     assert "已不再关注" in change(admin_client, follower, remark="又一次").content.decode()
+    settings.WECHAT_APP_SECRET = "wrong-secret"  # a fresh token is refused: the reason, not a traceback
+    fake_wechat.expire_tokens()
+    assert "WECHAT_APP_SECRET 不对" in change(admin_client, follower, remark="再一次").content.decode()
 
 
 def test_tags_assigned_in_bulk_and_on_the_form_reach_wechat(admin_client, fake_wechat, followers):
@@ -204,7 +207,8 @@ def test_a_tag_added_in_the_admin_is_created_on_wechat(admin_client, fake_wechat
 @pytest.mark.django_db(transaction=True)
 def test_the_sync_action_queues_the_sync_for_the_worker(admin_client, fake_wechat, settings):
     fake_wechat.add_followers(150)
-    response = admin_client.post("/admin/wechat/wechatuser/", {"action": "sync_all_followers", "index": 0}, follow=True)
+    assert 'value="sync_all_followers"' in admin_client.get("/admin/wechat/wechatuser/").content.decode()  # button
+    response = admin_client.post("/admin/wechat/wechatuser/", {"action": "sync_all_followers"}, follow=True)
     assert "已开始同步全部关注者" in response.content.decode()
     assert not rows(settings.WECHAT_APP_ID).exists()  # queued, not run in the request
     call_command("wechat_worker", once=True)

@@ -33,6 +33,9 @@ REFUSALS = {
     45056: "标签数量已达上限（100 个）",
     45159: "这个标签在微信上已不存在，请先同步全部关注者",
     48001: "公众号没有这个接口的权限（需要已认证的公众号）",
+    40013: "WECHAT_APP_ID 不对或没有配置",
+    40125: "WECHAT_APP_SECRET 不对",
+    40164: "服务器的出口 IP 不在公众号后台的 IP 白名单里",
     -1: "微信系统繁忙，请稍后再试",
 }
 
@@ -163,12 +166,12 @@ class WeChatUserAdmin(admin.ModelAdmin):
         return "、".join(tag.name for tag in user.tags.all()) or "-"
 
     def changelist_view(self, request, extra_context=None):
-        # "同步全部关注者" needs no selection: it acts on every follower, listed or not.
-        if request.method == "POST" and request.POST.get("action") == "sync_all_followers":
-            if "sync_all_followers" in self.get_actions(request):
-                self.sync_all_followers(request, None)
-                return HttpResponseRedirect(request.get_full_path())
-        return super().changelist_view(request, extra_context)
+        # "同步全部关注者" (the action or the button above the list) needs no selection: it syncs everyone.
+        can_sync = "sync_all_followers" in self.get_actions(request)
+        if request.method == "POST" and request.POST.get("action") == "sync_all_followers" and can_sync:
+            self.sync_all_followers(request, None)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, {**(extra_context or {}), "can_sync_followers": can_sync})
 
     @admin.action(description="同步全部关注者（从微信拉取，不用勾选）", permissions=["change"])
     def sync_all_followers(self, request, queryset):
