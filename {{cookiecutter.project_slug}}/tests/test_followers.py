@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import get_client
-from wechat.followers import on_event, sync_followers
+from wechat.followers import on_event, sync_followers, sync_followers_task, sync_lock
 from wechat.models import FollowerSync, WeChatTag, WeChatUser
 
 USER_GET = "cgi-bin/user/get"
@@ -89,6 +89,18 @@ def test_a_sync_stopped_inside_a_page_resumes_after_the_last_saved_chunk(fake_we
     assert sync_followers().synced == 3500
     assert fake_wechat.calls[BATCHGET] - batchgets == 15
     assert rows(settings.WECHAT_APP_ID).count() == 3500
+
+
+def test_one_sync_at_a_time(fake_wechat, settings, admin_client):
+    fake_wechat.add_followers(5)
+    with sync_lock(settings.WECHAT_APP_ID):  # a sync running elsewhere
+        with pytest.raises(CommandError, match="another follower sync is running"):
+            call_command("wechat_sync_users")
+        assert sync_followers_task.call() is None  # a second task stops at once
+        response = admin_client.post("/admin/wechat/wechatuser/", {"action": "sync_all_followers"}, follow=True)
+        assert "同步已经在进行中" in response.content.decode()
+    assert not rows(settings.WECHAT_APP_ID).exists() and "cgi-bin/user/get" not in fake_wechat.calls
+    assert sync_followers_task.call() == 5  # the lock is gone with the sync
 
 
 def test_the_command_needs_the_official_accounts_credentials(settings, db):

@@ -175,12 +175,19 @@ class WeChatUserAdmin(admin.ModelAdmin):
 
     @admin.action(description="同步全部关注者（从微信拉取，不用勾选）", permissions=["change"])
     def sync_all_followers(self, request, queryset):
-        from .followers import sync_followers_task
+        from .followers import sync_followers_task, sync_running
 
         if not (app_settings.APP_ID and app_settings.APP_SECRET):
             self.message_user(request, "请先配置公众号的 WECHAT_APP_ID 和 WECHAT_APP_SECRET。", messages.ERROR)
             return
-        sync_followers_task.enqueue()
+        try:
+            if sync_running():
+                self.message_user(request, "同步已经在进行中，完成后刷新本页即可看到结果。", messages.WARNING)
+                return
+            sync_followers_task.enqueue()
+        except ServiceUnavailable as exc:
+            self.message_user(request, f"现在无法开始同步（{exc}），请稍后再试。", messages.ERROR)
+            return
         self.message_user(
             request,
             "已开始同步全部关注者：任务 worker 在后台进行，可能需要几分钟；刷新本页查看，进度见「关注者同步进度」。",

@@ -13,19 +13,26 @@ a time (``user/info/batchget``) and upserts them 1,000 rows at a time: one
 - Followers who left: once the whole list has been read, subscribed rows the run
   did not see (and no subscribe push touched since it started) are marked unsubscribed.
 - Tags: the account's tags (``tags/get``) first, then each follower's ``tagid_list``.
+- One at a time: a sync holds a lock in the shared cache, renewed after every chunk
+  and gone two minutes after its process died; another sync meanwhile raises ``SyncRunning``
+  (the admin's button clicked twice queues two tasks: the second one stops there).
 
 ``on_event(fields)``: the webhook calls it for every event push; a subscribe or
 unsubscribe updates (or creates) the follower's row in one query. It never raises.
 """
 
+import contextlib
 import logging
+import secrets
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from .conf import app_settings
+from .exceptions import shared_cache
 from .tasks import task
 
 logger = logging.getLogger("wechat.followers")
@@ -33,6 +40,37 @@ logger = logging.getLogger("wechat.followers")
 BATCH = 100  # user/info/batchget's limit
 CHUNK = 1000  # openids fetched and written to the database at a time
 SUBSCRIBE_EVENTS = {"subscribe", "subscribe_scan", "subscribe_scan_product"}  # the webhook renames scans
+LOCK_TTL = 120  # seconds a sync's lock outlives its last chunk (a chunk is 10 calls to WeChat)
+
+
+class SyncRunning(Exception):
+    """Another sync of the same account's followers is running."""
+
+
+@contextlib.contextmanager
+def sync_lock(app_id):
+    """Hold the account's sync lock (raises ``SyncRunning``); yields a function that renews it."""
+    key, owner = f"wechat:followers:sync:{app_id}", secrets.token_hex(8)
+    with shared_cache():
+        if not cache.add(key, owner, LOCK_TTL):
+            raise SyncRunning("another follower sync is running: 另一个关注者同步正在进行")
+
+    def renew():
+        with shared_cache():
+            cache.set(key, owner, LOCK_TTL)
+
+    try:
+        yield renew
+    finally:
+        with contextlib.suppress(Exception), shared_cache():
+            if cache.get(key) == owner:
+                cache.delete(key)
+
+
+def sync_running(app_id=None):
+    """Whether a sync of the account's followers holds the lock now."""
+    with shared_cache():
+        return cache.get(f"wechat:followers:sync:{app_id or app_settings.APP_ID}") is not None
 
 
 def sync_followers(client=None, restart=False, progress=None):
@@ -40,13 +78,19 @@ def sync_followers(client=None, restart=False, progress=None):
 
     ``progress(sync)`` is called after each chunk (the command prints it). WeChat's
     errors propagate (wechatpy's ``WeChatClientException``, ``WeChatUnavailable``),
-    the progress saved: run it again to continue.
+    the progress saved: run it again to continue. ``SyncRunning`` while another runs.
     """
     from .client import get_client
-    from .models import FollowerSync
 
     client = client or get_client()
     app_id = app_settings.APP_ID
+    with sync_lock(app_id) as renew_lock:
+        return _sync(client, app_id, restart, progress, renew_lock)
+
+
+def _sync(client, app_id, restart, progress, renew_lock):
+    from .models import FollowerSync
+
     sync, _ = FollowerSync.objects.get_or_create(app_id=app_id)
     if restart or sync.started_at is None or sync.finished_at is not None:
         sync.started_at, sync.finished_at = timezone.now(), None
@@ -62,6 +106,7 @@ def sync_followers(client=None, restart=False, progress=None):
             for start in range(sync.page_done, len(openids), CHUNK):
                 chunk = openids[start : start + CHUNK]
                 save_followers(client, app_id, chunk)
+                renew_lock()
                 sync.page_done, sync.synced = start + len(chunk), sync.synced + len(chunk)
                 sync.save(update_fields=["page_done", "synced", "total"])
                 if progress:
@@ -85,7 +130,11 @@ def sync_followers(client=None, restart=False, progress=None):
 @task()
 def sync_followers_task(restart=False):
     """The admin's "同步全部关注者": ``sync_followers()`` in the task worker; the number of followers."""
-    return sync_followers(restart=restart).synced
+    try:
+        return sync_followers(restart=restart).synced
+    except SyncRunning:
+        logger.info("A follower sync is already running: this one stops")
+        return None
 
 
 def sync_tags(client, app_id):

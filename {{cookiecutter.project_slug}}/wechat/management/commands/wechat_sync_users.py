@@ -12,7 +12,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from wechat.conf import app_settings
 from wechat.exceptions import ServiceUnavailable
-from wechat.followers import sync_followers
+from wechat.followers import SyncRunning, sync_followers
 
 
 class Command(BaseCommand):
@@ -36,6 +36,8 @@ class Command(BaseCommand):
                 f"WeChat refused: errcode {exc.errcode} {exc.errmsg}. Run the command again to continue. "
                 "微信拒绝了请求；再次运行本命令会从中断处继续。"
             ) from exc
+        except SyncRunning as exc:
+            raise CommandError(f"{exc}. Try again when it is over. 请等它结束后再试。") from exc
         except ServiceUnavailable as exc:
             raise CommandError(f"{exc}. Run the command again to continue. 再次运行本命令会从中断处继续。") from exc
         self.stdout.write(
