@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from wechatpy.exceptions import WeChatClientException
 
@@ -111,11 +112,15 @@ class TagActionForm(ActionForm):
 @admin.register(WeChatUser)
 class WeChatUserAdmin(admin.ModelAdmin):
     form = FollowerForm
-    list_display = ["openid", "app", "remark", "nickname", "subscribed", "subscribed_at", "tag_names", "unionid"]
+    if OFFICIAL_ACCOUNT:
+        list_display = ["openid", "app", "remark", "nickname", "subscribed", "subscribed_at", "tag_names", "unionid"]
+        list_filter = [AppFilter, "subscribed", "tags"]
+    else:  # a mini-program project: its users log in, nobody follows
+        list_display = ["openid", "app", "nickname", "unionid", "created_at"]
+        list_filter = [AppFilter]
     list_display_links = ["openid"]
     search_fields = ["openid", "unionid", "remark", "nickname"]
-    list_filter = [AppFilter, "subscribed", *(["tags"] if OFFICIAL_ACCOUNT else [])]
-    ordering = ["-subscribed_at", "-id"]
+    ordering = [F("subscribed_at").desc(nulls_last=True), "-id"]  # the newest followers, then everyone else
     list_per_page = 50
     action_form = TagActionForm if OFFICIAL_ACCOUNT else ActionForm
     actions = ["add_tag", "remove_tag", "sync_all_followers"] if OFFICIAL_ACCOUNT else []
@@ -141,6 +146,11 @@ class WeChatUserAdmin(admin.ModelAdmin):
         ("运营", {"fields": ["remark", "tags"], "description": "备注名和标签保存时同步到微信。"}),
         ("记录", {"fields": ["app_id", "synced_at", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not is_follower(obj):  # a mini-program user: no following, remark or tags
+            return [self.fieldsets[0], self.fieldsets[-1]]
+        return self.fieldsets
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
