@@ -66,6 +66,11 @@ def remove_menus():
     remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py", "tests/test_menu_json.py")
 
 
+def remove_follower_sync():
+    # wechat/followers.py stays: the webhook hands it every event, and it ignores what is not a follow.
+    remove("wechat/management/commands/wechat_sync_users.py", "tests/test_followers.py")
+
+
 def remove_mini_program():
     remove(
         "wechat/miniprogram.py",
@@ -73,6 +78,7 @@ def remove_mini_program():
         "wechat/drf.py",
         "tests/test_miniprogram.py",
         "tests/test_fuzz_miniprogram.py",
+        "tests/test_admin_miniprogram.py",
     )
     remove_requirement("PyJWT")
     remove_requirement("djangorestframework", "requirements-dev.txt")
@@ -141,6 +147,7 @@ def next_steps():
         "  python -m venv .venv && . .venv/bin/activate",
         "  pip install -r requirements-dev.txt",
         f"  {manage} migrate",
+        f"  {manage} createsuperuser   # the admin's login, for /admin/ 管理后台账号",
         f"  {manage} runserver 0.0.0.0:80",
         "",
         ".env holds this project's random keys (git-ignored); add your AppID and secrets there.",
@@ -160,6 +167,7 @@ def main():
         remove_oauth()
     if not OFFICIAL_ACCOUNT:
         remove_menus()
+        remove_follower_sync()
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()

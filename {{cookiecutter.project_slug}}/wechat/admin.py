@@ -1,1 +1,12 @@
-from . import admin_messagelog  # noqa: F401  the message log (消息记录)
+"""The Django admin at /admin/, Chinese first: each part's pages live in a module of their own.
+
+Log in with a user made by ``manage.py createsuperuser`` (``python app.py createsuperuser``).
+"""
+
+from django.contrib import admin
+
+admin.site.site_header = "微信管理后台"
+admin.site.site_title = "微信管理后台"
+admin.site.index_title = "日常运营"
+
+from . import admin_followers, admin_messagelog  # noqa: E402, F401

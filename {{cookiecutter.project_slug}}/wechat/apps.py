@@ -6,7 +6,7 @@ from django.apps import AppConfig
 
 class WeChatConfig(AppConfig):
     name = "wechat"
-    verbose_name = "WeChat"
+    verbose_name = "微信"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -15,6 +15,10 @@ Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
 cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
+Followers (``add_followers(25000)`` makes them): cgi-bin/user/get (10,000 a page, by
+next_openid), cgi-bin/user/info/batchget (100 a call), cgi-bin/user/info/updateremark,
+cgi-bin/tags/get|create, cgi-bin/tags/members/batchtagging|batchuntagging and
+cgi-bin/tags/getidlist (a user's tags).
 ``calls["cgi-bin/stable_token (force_refresh)"]`` counts the forced refreshes
 among the ``stable_token`` calls (WeChat allows 20 a day).
 
@@ -59,7 +63,16 @@ ERRORS = {
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
     48001: "api unauthorized",
+    40032: "invalid openid list size",
+    45157: "invalid tag name: the name already exists",
+    45158: "invalid tag name: longer than 30 characters",
+    45056: "too many tags",
+    45059: "a user can have at most 20 tags",
+    45159: "invalid tag id",
 }
+FOLLOWERS_PAGE = 10000  # cgi-bin/user/get: openids per page
+BATCHGET_MAX = 100  # cgi-bin/user/info/batchget: users per call
+TAGGING_MAX = 50  # tags/members/batchtagging: openids per call
 STABLE_REUSE_MIN = 300  # stable_token hands out the same token until its last 5 minutes
 FORCED = "cgi-bin/stable_token (force_refresh)"  # the calls[] key counting forced refreshes
 
@@ -89,6 +102,8 @@ class FakeWeChat:
         self.session_keys = {}  # openid -> the session_key of its last login
         self.phone_codes = {}  # code -> phone number
         self.menu = None
+        self.tags = {2: {"id": 2, "name": "星标组"}}  # tag id -> tag; WeChat's own 星标组 is always there
+        self._next_tag_id = 100
         self.custom_messages = []  # the payloads of the customer-service messages received, in order
         self.custom_records = []  # the same messages as records: see received_messages()
         self._lock = threading.Lock()
@@ -146,13 +161,14 @@ class FakeWeChat:
         self.phone_codes[code] = phone_number
         return code
 
-    def fail(self, path, errcode, times=1):
+    def fail(self, path, errcode, times=1, after=0):
         """Answer the next ``times`` calls to ``path`` (e.g. "cgi-bin/menu/get") with ``errcode``.
 
         ``fail("cgi-bin/message/custom/send", 45015)``: the next customer-service message is refused
-        (and not kept); -1 is WeChat's "system busy".
+        (and not kept); -1 is WeChat's "system busy". ``after=1``: the call after next fails instead
+        (``fail("cgi-bin/user/get", -1, after=1)`` refuses the second page of followers).
         """
-        self.failures[path].extend([errcode] * times)
+        self.failures[path].extend([None] * after + [errcode] * times)
 
     def received_messages(self, touser=None, since=None):
         """The customer-service messages received (for ``touser``; after the time ``since``), oldest first.
@@ -280,10 +296,7 @@ class FakeWeChat:
         user = self.users.get(query.get("openid"))
         if user is None:
             raise WeChatError(40003)
-        answer = {"subscribe": 1, "openid": user["openid"], "language": "zh_CN", "subscribe_time": 1700000000}
-        if user.get("unionid"):
-            answer["unionid"] = user["unionid"]
-        return answer
+        return self._user_info(user)
 
     def custom_send(self, query, body):
         self._check_token(query)
@@ -305,6 +318,159 @@ class FakeWeChat:
             }
         )
         return {"errcode": 0, "errmsg": "ok"}
+
+    # -- Followers and tags --------------------------------------------------------
+    def add_followers(self, count, tags=(), subscribe_time=1700000000):
+        """``count`` new followers (openids in order of subscription), with the tag ids ``tags``; their openids."""
+        start = len(self.users)
+        openids = [f"o_follower_{start + index:07d}_{secrets.token_hex(4)}" for index in range(count)]
+        with self._lock:
+            for openid in openids:
+                self.users[openid] = {
+                    "openid": openid,
+                    "nickname": "",
+                    "unionid": None,
+                    "subscribe": 1,
+                    "subscribe_time": subscribe_time,
+                    "remark": "",
+                    "tagid_list": list(tags),
+                }
+        return openids
+
+    def unsubscribe(self, openid):
+        """``openid`` stops following: out of user/get, ``subscribe: 0`` in user info."""
+        with self._lock:
+            self.users[openid]["subscribe"] = 0
+
+    def add_tag(self, name):
+        """A new tag; its id."""
+        with self._lock:
+            return self._create_tag(name)["id"]
+
+    def followers(self):
+        """The openids of the users who follow now, in order of subscription."""
+        return [openid for openid, user in self.users.items() if user.get("subscribe", 1)]
+
+    def user_get(self, query, body):
+        self._check_token(query)
+        followers = self.followers()
+        start = 0
+        if query.get("next_openid"):
+            try:
+                start = followers.index(query["next_openid"]) + 1
+            except ValueError:
+                raise WeChatError(40003) from None
+        page = followers[start : start + FOLLOWERS_PAGE]
+        answer = {"total": len(followers), "count": len(page), "next_openid": page[-1] if page else ""}
+        if page:  # like WeChat: no "data" once the list is over
+            answer["data"] = {"openid": page}
+        return answer
+
+    def user_batchget(self, query, body):
+        self._check_token(query)
+        wanted = body.get("user_list")
+        if not isinstance(wanted, list) or not 1 <= len(wanted) <= BATCHGET_MAX:
+            raise WeChatError(40032)
+        answers = []
+        for item in wanted:
+            user = self.users.get(item.get("openid")) if isinstance(item, dict) else None
+            if user is None:
+                raise WeChatError(40003)
+            answers.append(self._user_info(user))
+        return {"user_info_list": answers}
+
+    def user_updateremark(self, query, body):
+        self._check_token(query)
+        user = self._follower(body.get("openid"))
+        remark = body.get("remark")
+        if not isinstance(remark, str) or len(remark) > 30:
+            raise WeChatError(47001)
+        user["remark"] = remark
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def tags_get(self, query, body):
+        self._check_token(query)
+        counts = collections.Counter(
+            tag for user in self.users.values() if user.get("subscribe", 1) for tag in user.get("tagid_list", ())
+        )
+        return {"tags": [{**tag, "count": counts[tag_id]} for tag_id, tag in sorted(self.tags.items())]}
+
+    def tags_create(self, query, body):
+        self._check_token(query)
+        name = body.get("tag", {}).get("name") if isinstance(body.get("tag"), dict) else None
+        return {"tag": self._create_tag(name)}
+
+    def _create_tag(self, name):
+        if not isinstance(name, str) or not name.strip():
+            raise WeChatError(47001)
+        if len(name) > 30:
+            raise WeChatError(45158)
+        if any(tag["name"] == name for tag in self.tags.values()):
+            raise WeChatError(45157)
+        if len(self.tags) >= 100:
+            raise WeChatError(45056)
+        tag = {"id": self._next_tag_id, "name": name}
+        self.tags[tag["id"]] = tag
+        self._next_tag_id += 1
+        return tag
+
+    def tags_batchtagging(self, query, body):
+        for user, tag_id in self._tagging(query, body):
+            if tag_id not in user["tagid_list"]:
+                if len(user["tagid_list"]) >= 20:
+                    raise WeChatError(45059)
+                user["tagid_list"].append(tag_id)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def tags_batchuntagging(self, query, body):
+        for user, tag_id in self._tagging(query, body):
+            if tag_id in user["tagid_list"]:
+                user["tagid_list"].remove(tag_id)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def tags_getidlist(self, query, body):
+        self._check_token(query)
+        return {"tagid_list": list(self._follower(body.get("openid"))["tagid_list"])}
+
+    def _tagging(self, query, body):
+        """(user, tag id) for each openid of a batch (un)tagging call, every one checked first."""
+        self._check_token(query)
+        tag_id = body.get("tagid")
+        if tag_id not in self.tags:
+            raise WeChatError(45159)
+        openids = body.get("openid_list")
+        if not isinstance(openids, list) or not 1 <= len(openids) <= TAGGING_MAX:
+            raise WeChatError(40032)
+        users = [self._follower(openid) for openid in openids]
+        for user in users:
+            user.setdefault("tagid_list", [])
+        return [(user, tag_id) for user in users]
+
+    def _follower(self, openid):
+        user = self.users.get(openid) if isinstance(openid, str) else None
+        if user is None or not user.get("subscribe", 1):
+            raise WeChatError(40003)
+        return user
+
+    def _user_info(self, user):
+        """user/info's answer for a stored user: only ``subscribe`` and ``openid`` once they have left."""
+        if not user.get("subscribe", 1):
+            return {"subscribe": 0, "openid": user["openid"]}
+        answer = {
+            "subscribe": 1,
+            "openid": user["openid"],
+            "language": "zh_CN",
+            "subscribe_time": user.get("subscribe_time", 1700000000),
+            "remark": user.get("remark", ""),
+            "groupid": 0,
+            "tagid_list": list(user.get("tagid_list", ())),
+            "subscribe_scene": "ADD_SCENE_QR_CODE",
+            "qr_scene": 0,
+            "qr_scene_str": "",
+        }
+        if user.get("unionid"):
+            answer["unionid"] = user["unionid"]
+        return answer
 
     def authorize(self, query):
         """The page WeChat shows in its browser: it sends the user straight back."""
@@ -365,6 +531,14 @@ class FakeWeChat:
         ("GET", "cgi-bin/menu/delete"): "menu_delete",
         ("POST", "cgi-bin/message/custom/send"): "custom_send",
         ("GET", "cgi-bin/user/info"): "user_info",
+        ("GET", "cgi-bin/user/get"): "user_get",
+        ("POST", "cgi-bin/user/info/batchget"): "user_batchget",
+        ("POST", "cgi-bin/user/info/updateremark"): "user_updateremark",
+        ("GET", "cgi-bin/tags/get"): "tags_get",
+        ("POST", "cgi-bin/tags/create"): "tags_create",
+        ("POST", "cgi-bin/tags/members/batchtagging"): "tags_batchtagging",
+        ("POST", "cgi-bin/tags/members/batchuntagging"): "tags_batchuntagging",
+        ("POST", "cgi-bin/tags/getidlist"): "tags_getidlist",
     }
 
     def answer(self, method, path, query, body):
@@ -375,8 +549,9 @@ class FakeWeChat:
         with self._lock:
             self.calls[path] += 1
             try:
-                if self.failures[path]:
-                    raise WeChatError(self.failures[path].popleft())
+                errcode = self.failures[path].popleft() if self.failures[path] else None
+                if errcode is not None:
+                    raise WeChatError(errcode)
                 return 200, getattr(self, name)(query, body)
             except WeChatError as error:
                 return 200, {"errcode": error.errcode, "errmsg": ERRORS.get(error.errcode, "error")}

@@ -25,24 +25,52 @@ class WeChatUser(models.Model):
 
     The same person has one row per app (each app sees its own openid);
     ``unionid`` links those rows when the apps share an Open Platform account.
+    Official-account followers come from ``wechat_sync_users`` (and stay current
+    through subscribe/unsubscribe pushes, see ``wechat.followers``); mini-program
+    users from their logins.
     """
 
-    app_id = models.CharField(max_length=32)
-    openid = models.CharField(max_length=64)
-    unionid = models.CharField(max_length=64, blank=True, db_index=True)
-    nickname = models.CharField(max_length=100, blank=True)
-    avatar = models.URLField(max_length=500, blank=True)
+    app_id = models.CharField(
+        "AppID", max_length=32, help_text="这个用户属于哪个公众号或小程序（同一个人在每个应用里各有一行）"
+    )
+    openid = models.CharField("OpenID", max_length=64, help_text="用户在这个应用里的唯一标识")
+    unionid = models.CharField(
+        "UnionID", max_length=64, blank=True, db_index=True, help_text="同一开放平台账号下各应用共用的用户标识"
+    )
+    nickname = models.CharField("昵称", max_length=100, blank=True)
+    avatar = models.URLField("头像", max_length=500, blank=True)
     # The mini program's session_key from the last login: stays on the server (decrypting user data).
     session_key = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Followers of the official account (wechat.followers keeps these current).
+    subscribed = models.BooleanField("已关注", default=False, db_index=True, help_text="现在是否关注着公众号")
+    subscribed_at = models.DateTimeField("关注时间", null=True, blank=True, help_text="最近一次关注公众号的时间")
+    unsubscribed_at = models.DateTimeField(
+        "取消关注时间", null=True, blank=True, help_text="最近一次取消关注的时间（收到取消关注推送时记录）"
+    )
+    remark = models.CharField(
+        "备注名",
+        max_length=30,
+        blank=True,
+        help_text="公众号给这个关注者起的备注名，最多 30 个字；保存时同步到微信",
+    )
+    language = models.CharField("语言", max_length=16, blank=True)
+    subscribe_scene = models.CharField(
+        "关注渠道", max_length=32, blank=True, help_text="微信给出的关注来源，例如 ADD_SCENE_QR_CODE（扫二维码）"
+    )
+    tags = models.ManyToManyField(
+        "WeChatTag", blank=True, related_name="users", verbose_name="标签", help_text="公众号给关注者打的标签"
+    )
+    synced_at = models.DateTimeField("最近同步", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
-        verbose_name = "WeChat user"
+        verbose_name = "微信用户"
+        verbose_name_plural = "微信用户"
         constraints = [models.UniqueConstraint(fields=["app_id", "openid"], name="wechat_user_unique_openid")]
 
     def __str__(self):
-        return self.nickname or self.openid
+        return self.remark or self.nickname or self.openid
 
     # Enough of Django's user API for permission checks (DRF's IsAuthenticated).
     is_authenticated = True
@@ -87,6 +115,46 @@ class PendingReply(models.Model):
 
     def __str__(self):
         return f"{self.openid} {self.state} ({self.parts_sent} sent)"
+
+
+# -- Followers: tags and the sync's progress (wechat.followers) ----------------------------
+class WeChatTag(models.Model):
+    """A tag of the official account's followers (用户标签), as WeChat numbers it."""
+
+    app_id = models.CharField("AppID", max_length=32)
+    tag_id = models.PositiveIntegerField("微信标签 ID", help_text="微信给这个标签的编号")
+    name = models.CharField("标签名", max_length=30, help_text="最多 30 个字，同一公众号里不能重名")
+    count = models.PositiveIntegerField("人数", default=0, help_text="微信统计的带这个标签的关注者人数（同步时更新）")
+
+    class Meta:
+        verbose_name = "用户标签"
+        verbose_name_plural = "用户标签"
+        ordering = ["tag_id"]
+        constraints = [models.UniqueConstraint(fields=["app_id", "tag_id"], name="wechat_tag_unique_id")]
+
+    def __str__(self):
+        return self.name
+
+
+class FollowerSync(models.Model):
+    """The progress of the follower sync of one official account: a crashed sync continues from here."""
+
+    app_id = models.CharField("AppID", max_length=32, unique=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True, help_text="为空：同步还没做完（或中断了）")
+    # user/get's next_openid for the page being synced ('' = the first page), and how many of it are done.
+    cursor = models.CharField("进度游标", max_length=64, blank=True)
+    page_done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField("关注者总数", default=0)
+    synced = models.PositiveIntegerField("已同步", default=0)
+    last_error = models.TextField("最近的错误", blank=True)
+
+    class Meta:
+        verbose_name = "关注者同步进度"
+        verbose_name_plural = "关注者同步进度"
+
+    def __str__(self):
+        return f"{self.app_id}: {self.synced}/{self.total}"
 
 
 # -- Message log (wechat.messagelog) ------------------------------------------------------------

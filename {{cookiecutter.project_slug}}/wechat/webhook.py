@@ -118,6 +118,10 @@ def receive(request, query):
         raise Rejected(403, "replayed push: this timestamp and nonce were already used")
     logged, outcome, by = dict(fields), DUPLICATE, ""
     if verdict in (Verdict.NEW, Verdict.UNCHECKED):
+        if fields["MsgType"] == "event":  # subscribe/unsubscribe keep the follower's row current; never raises
+            from .followers import on_event  # after the app registry is ready (app.py includes these URLs early)
+
+            on_event(fields)
         reply, outcome, by = handle(make_message(fields), fields, key, arrived)
         if verdict == Verdict.NEW:
             ledger.finish(key, reply, late=outcome == LATE)

@@ -69,6 +69,14 @@ TEMPLATES = [
     },
 ]
 
+# The admin's passwords: not like the user name, 8 characters or more, not a common one, not all digits.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 DATABASES = database_settings(env, "{{ cookiecutter.__database_url }}", BASE_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

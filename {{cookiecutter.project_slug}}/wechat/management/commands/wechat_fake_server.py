@@ -11,6 +11,9 @@ how the project behaves when WeChat refuses: ``--fail cgi-bin/message/custom/sen
 refuses the next customer-service message (reply window passed), ``...:-1:3`` answers
 "system busy" three times.
 
+``--followers 500`` gives the official account 500 followers (and a tag, VIP, on the
+first ten) for the admin's 同步全部关注者 and ``wechat_sync_users`` to fetch.
+
 The customer-service messages it receives (late replies) are listed at
 ``/__fake__/custom_messages`` (``?touser=...&since=...``), and the dev console
 (``/wechat/dev/``) shows them in its chat.
@@ -32,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--openid", default="o_fake_browser_user", help="the user the OAuth page signs in")
         parser.add_argument("--nickname", default="测试用户")
         parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every answer")
+        parser.add_argument("--followers", type=int, default=0, help="how many followers the official account has")
         parser.add_argument(
             "--fail",
             action="append",
@@ -41,7 +45,7 @@ class Command(BaseCommand):
             "(e.g. cgi-bin/message/custom/send:45015)",
         )
 
-    def handle(self, *args, port, openid, nickname, delay, fail, **options):
+    def handle(self, *args, port, openid, nickname, delay, fail, followers=0, **options):
         failures = [self._failure(spec) for spec in fail]
         app_id = app_settings.APP_ID or "wx_fake_app"
         secret = app_settings.APP_SECRET or "fake-secret"
@@ -49,6 +53,10 @@ class Command(BaseCommand):
         fake = FakeWeChat(app_id, secret, apps=mini_program if app_settings.MINIPROGRAM_APP_ID else None, port=port)
         fake.browser_user = fake.add_user(openid, nickname=nickname)
         fake.delay = delay
+        if followers > 0:
+            vip = fake.add_tag("VIP")
+            fake.add_followers(min(followers, 10), tags=[vip])
+            fake.add_followers(followers - min(followers, 10))
         for path, errcode, times in failures:
             fake.fail(path, errcode, times)
         with fake:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wechat', '0002_pending_reply'),
+        ('wechat', '0003_followers'),
     ]
 
     operations = [
