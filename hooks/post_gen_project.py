@@ -66,6 +66,19 @@ def remove_menus():
     remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py", "tests/test_menu_json.py")
 
 
+def remove_autoreply_admin():
+    # The models and wechat/rules.py stay (one migration history for every project); with no rule
+    # in the database the router finds none.
+    remove(
+        "wechat/admin_rules.py",
+        "wechat/autoreply_import.py",
+        "wechat/management/commands/wechat_import_autoreply.py",
+        "wechat/templates/admin",
+        "tests/test_rules.py",
+        "tests/test_rules_admin.py",
+    )
+
+
 def remove_mini_program():
     remove(
         "wechat/miniprogram.py",
@@ -160,6 +173,7 @@ def main():
         remove_oauth()
     if not OFFICIAL_ACCOUNT:
         remove_menus()
+        remove_autoreply_admin()
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()

@@ -14,7 +14,8 @@ Or from the shell, for a local server to talk to:
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
-cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
+cgi-bin/message/custom/send, cgi-bin/user/info, cgi-bin/get_current_autoreply_info
+(set with ``set_autoreply()``), and the browser page connect/oauth2/authorize.
 ``calls["cgi-bin/stable_token (force_refresh)"]`` counts the forced refreshes
 among the ``stable_token`` calls (WeChat allows 20 a day).
 
@@ -89,6 +90,7 @@ class FakeWeChat:
         self.session_keys = {}  # openid -> the session_key of its last login
         self.phone_codes = {}  # code -> phone number
         self.menu = None
+        self.autoreply_info = empty_autoreply_info()  # what cgi-bin/get_current_autoreply_info answers
         self.custom_messages = []  # the payloads of the customer-service messages received, in order
         self.custom_records = []  # the same messages as records: see received_messages()
         self._lock = threading.Lock()
@@ -314,6 +316,38 @@ class FakeWeChat:
         redirect_uri = query.get("redirect_uri", "")
         return redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(back)
 
+    # -- Auto-reply settings (公众号后台的自动回复) -----------------------------------------
+    def set_autoreply(self, keywords=(), welcome=None, default=None):
+        """Set what ``get_current_autoreply_info`` answers.
+
+        ``keywords``: ``(rule_name, [(match_mode "equal"|"contain", keyword), ...], reply)`` tuples;
+        ``welcome``/``default`` and each ``reply``: a text, or a reply dict as WeChat gives it
+        (``{"type": "img", "content": media_id}``, ``{"type": "news", "news_info": {"list": [...]}}``).
+        """
+        info = empty_autoreply_info()
+        if welcome is not None:
+            info["is_add_friend_reply_open"] = 1
+            info["add_friend_autoreply_info"] = _reply_info(welcome)
+        if default is not None:
+            info["is_autoreply_open"] = 1
+            info["message_default_autoreply_info"] = _reply_info(default)
+        info["keyword_autoreply_info"]["list"] = [
+            {
+                "rule_name": name,
+                "create_time": int(time.time()),
+                "reply_mode": "reply_all",
+                "keyword_list_info": [{"type": "text", "match_mode": mode, "content": word} for mode, word in words],
+                "reply_list_info": [_reply_info(reply)],
+            }
+            for name, words, reply in keywords
+        ]
+        with self._lock:
+            self.autoreply_info = info
+
+    def get_current_autoreply_info(self, query, body):
+        self._check_token(query)
+        return json.loads(json.dumps(self.autoreply_info))
+
     # -- Checks -------------------------------------------------------------------
     def _check_app(self, params, id_field="appid", secret_field="secret"):
         app_id = params.get(id_field)
@@ -365,6 +399,7 @@ class FakeWeChat:
         ("GET", "cgi-bin/menu/delete"): "menu_delete",
         ("POST", "cgi-bin/message/custom/send"): "custom_send",
         ("GET", "cgi-bin/user/info"): "user_info",
+        ("GET", "cgi-bin/get_current_autoreply_info"): "get_current_autoreply_info",
     }
 
     def answer(self, method, path, query, body):
@@ -380,6 +415,14 @@ class FakeWeChat:
                 return 200, getattr(self, name)(query, body)
             except WeChatError as error:
                 return 200, {"errcode": error.errcode, "errmsg": ERRORS.get(error.errcode, "error")}
+
+
+def empty_autoreply_info():
+    return {"is_add_friend_reply_open": 0, "is_autoreply_open": 0, "keyword_autoreply_info": {"list": []}}
+
+
+def _reply_info(reply):
+    return {"type": "text", "content": reply} if isinstance(reply, str) else dict(reply)
 
 
 def _handler_for(fake):
