@@ -5,6 +5,7 @@ import time
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,6 +35,7 @@ class ArticleInline(admin.StackedInline):
     max_num = WECHAT_MAX_ARTICLES
     fields = ("position", "title", "description", "image", "url")
     classes = ("collapse",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     verbose_name = "图文文章（回复类型为“图文”时填写）"
 
 
