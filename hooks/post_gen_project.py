@@ -79,6 +79,13 @@ def remove_autoreply_admin():
     )
 
 
+def remove_admin_tests_without_admin():
+    # A single_file app.py that installs no admin has nothing for the admin tests to test.
+    app = PROJECT / "app.py"
+    if app.exists() and "django.contrib.admin" not in app.read_text(encoding="utf-8"):
+        remove("tests/test_rules_admin.py")
+
+
 def remove_mini_program():
     remove(
         "wechat/miniprogram.py",
@@ -176,6 +183,7 @@ def main():
         remove_autoreply_admin()
     if not MINI_PROGRAM:
         remove_mini_program()
+    remove_admin_tests_without_admin()
     remove_empty_folders()
     write_env_file()
     if DATABASE != "postgresql":
