@@ -112,3 +112,11 @@ def test_import_button(admin_client, fake_wechat):
     fake_wechat.fail("cgi-bin/get_current_autoreply_info", -1)
     response = admin_client.post("/admin/wechat/autoreplyrule/import/", follow=True)
     assert "微信拒绝了请求：errcode -1" in response.content.decode()
+
+
+def test_a_rule_page_links_to_its_preview(admin_client):
+    rule = AutoReplyRule.objects.create(name="价格", match_kind="exact", pattern="价 格", text="九块九")
+    page = admin_client.get(f"/admin/wechat/autoreplyrule/{rule.pk}/change/").content.decode()
+    assert f"{PREVIEW_URL}?kind=text&amp;content=%E4%BB%B7%20%E6%A0%BC" in page
+    preview = admin_client.get(PREVIEW_URL, {"kind": "text", "content": "价 格"}).content.decode()
+    assert 'value="价 格"' in preview

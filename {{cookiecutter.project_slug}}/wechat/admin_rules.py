@@ -61,6 +61,7 @@ class AutoReplyRuleAdmin(admin.ModelAdmin):
     search_fields = ("name", "pattern", "text")
     actions = ["enable_rules", "disable_rules"]
     change_list_template = "admin/wechat/autoreplyrule/change_list.html"
+    change_form_template = "admin/wechat/autoreplyrule/change_form.html"
     fieldsets = (
         (None, {"fields": ("name", "enabled", "priority")}),
         ("收到什么时回复", {"fields": ("match_kind", "pattern")}),
@@ -89,7 +90,8 @@ class AutoReplyRuleAdmin(admin.ModelAdmin):
 
     # -- Preview: which rule (or code handler) answers a message, and its reply --------------------
     def preview_view(self, request):
-        form = PreviewForm(request.POST or None)
+        # A rule's page links here with its keyword (or event) filled in: ?kind=text&content=...
+        form = PreviewForm(request.POST or None, initial=request.GET.dict())
         result = None
         if request.method == "POST" and form.is_valid():
             result = preview(form.push_fields())

@@ -182,8 +182,9 @@ class RuleCache:
 
     def current(self):
         now = time.monotonic()
-        if self.rulebook is not None and now - self.checked_at < CHECK_INTERVAL:
-            return self.rulebook
+        rulebook = self.rulebook  # once: forget() may run in another thread meanwhile
+        if rulebook is not None and now - self.checked_at < CHECK_INTERVAL:
+            return rulebook
         with self._lock:
             if self.rulebook is not None and now - self.checked_at < CHECK_INTERVAL:
                 return self.rulebook
