@@ -71,6 +71,19 @@ def remove_follower_sync():
     remove("wechat/management/commands/wechat_sync_users.py", "tests/test_followers.py")
 
 
+def remove_autoreply_admin():
+    # The models and wechat/rules.py stay (one migration history for every project); with no rule
+    # in the database the router finds none.
+    remove(
+        "wechat/admin_rules.py",
+        "wechat/autoreply_import.py",
+        "wechat/management/commands/wechat_import_autoreply.py",
+        "wechat/templates/admin/wechat/autoreplyrule",
+        "tests/test_rules.py",
+        "tests/test_rules_admin.py",
+    )
+
+
 def remove_mini_program():
     remove(
         "wechat/miniprogram.py",
@@ -168,6 +181,7 @@ def main():
     if not OFFICIAL_ACCOUNT:
         remove_menus()
         remove_follower_sync()
+        remove_autoreply_admin()
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()

@@ -41,6 +41,14 @@ def store_answering():
 
 
 @pytest.fixture(autouse=True)
+def fresh_rules():
+    """Each test starts with no auto-reply rules loaded in memory: an earlier test's were rolled back."""
+    from wechat.rules import rule_cache
+
+    rule_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def wechat_settings(settings):
     settings.WECHAT_TOKEN = TOKEN
     settings.WECHAT_ENCODING_AES_KEY = AES_KEY

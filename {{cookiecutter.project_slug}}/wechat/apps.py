@@ -13,6 +13,8 @@ class WeChatConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .conf import app_settings
 
+        connect_rule_signals()
+
         for name in app_settings.HANDLERS:
             import_handlers(name)
 
@@ -22,3 +24,15 @@ def import_handlers(name):
     module = importlib.import_module(name)
     for info in sorted(pkgutil.iter_modules(getattr(module, "__path__", [])), key=lambda info: info.name):
         importlib.import_module(f"{name}.{info.name}")
+
+
+def connect_rule_signals():
+    """Every worker reloads its auto-reply rules when one is saved or deleted (wechat.rules)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import AutoReplyArticle, AutoReplyRule
+    from .rules import rules_changed
+
+    for model in (AutoReplyRule, AutoReplyArticle):
+        post_save.connect(rules_changed, sender=model, dispatch_uid=f"wechat.rules.{model.__name__}.save")
+        post_delete.connect(rules_changed, sender=model, dispatch_uid=f"wechat.rules.{model.__name__}.delete")

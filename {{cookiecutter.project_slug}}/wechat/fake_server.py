@@ -14,7 +14,8 @@ Or from the shell, for a local server to talk to:
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
-cgi-bin/message/custom/send, cgi-bin/user/info, and the browser page connect/oauth2/authorize.
+cgi-bin/message/custom/send, cgi-bin/user/info, cgi-bin/get_current_autoreply_info
+(set with ``set_autoreply()``), and the browser page connect/oauth2/authorize.
 Followers (``add_followers(25000)`` makes them): cgi-bin/user/get (10,000 a page, by
 next_openid), cgi-bin/user/info/batchget (100 a call), cgi-bin/user/info/updateremark,
 cgi-bin/tags/get|create, cgi-bin/tags/members/batchtagging|batchuntagging and
@@ -104,6 +105,7 @@ class FakeWeChat:
         self.menu = None
         self.tags = {2: {"id": 2, "name": "星标组"}}  # tag id -> tag; WeChat's own 星标组 is always there
         self._next_tag_id = 100
+        self.autoreply_info = empty_autoreply_info()  # what cgi-bin/get_current_autoreply_info answers
         self.custom_messages = []  # the payloads of the customer-service messages received, in order
         self.custom_records = []  # the same messages as records: see received_messages()
         self._lock = threading.Lock()
@@ -480,6 +482,38 @@ class FakeWeChat:
         redirect_uri = query.get("redirect_uri", "")
         return redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(back)
 
+    # -- Auto-reply settings (公众号后台的自动回复) -----------------------------------------
+    def set_autoreply(self, keywords=(), welcome=None, default=None):
+        """Set what ``get_current_autoreply_info`` answers.
+
+        ``keywords``: ``(rule_name, [(match_mode "equal"|"contain", keyword), ...], reply)`` tuples;
+        ``welcome``/``default`` and each ``reply``: a text, or a reply dict as WeChat gives it
+        (``{"type": "img", "content": media_id}``, ``{"type": "news", "news_info": {"list": [...]}}``).
+        """
+        info = empty_autoreply_info()
+        if welcome is not None:
+            info["is_add_friend_reply_open"] = 1
+            info["add_friend_autoreply_info"] = _reply_info(welcome)
+        if default is not None:
+            info["is_autoreply_open"] = 1
+            info["message_default_autoreply_info"] = _reply_info(default)
+        info["keyword_autoreply_info"]["list"] = [
+            {
+                "rule_name": name,
+                "create_time": int(time.time()),
+                "reply_mode": "reply_all",
+                "keyword_list_info": [{"type": "text", "match_mode": mode, "content": word} for mode, word in words],
+                "reply_list_info": [_reply_info(reply)],
+            }
+            for name, words, reply in keywords
+        ]
+        with self._lock:
+            self.autoreply_info = info
+
+    def get_current_autoreply_info(self, query, body):
+        self._check_token(query)
+        return json.loads(json.dumps(self.autoreply_info))
+
     # -- Checks -------------------------------------------------------------------
     def _check_app(self, params, id_field="appid", secret_field="secret"):
         app_id = params.get(id_field)
@@ -539,6 +573,7 @@ class FakeWeChat:
         ("POST", "cgi-bin/tags/members/batchtagging"): "tags_batchtagging",
         ("POST", "cgi-bin/tags/members/batchuntagging"): "tags_batchuntagging",
         ("POST", "cgi-bin/tags/getidlist"): "tags_getidlist",
+        ("GET", "cgi-bin/get_current_autoreply_info"): "get_current_autoreply_info",
     }
 
     def answer(self, method, path, query, body):
@@ -555,6 +590,14 @@ class FakeWeChat:
                 return 200, getattr(self, name)(query, body)
             except WeChatError as error:
                 return 200, {"errcode": error.errcode, "errmsg": ERRORS.get(error.errcode, "error")}
+
+
+def empty_autoreply_info():
+    return {"is_add_friend_reply_open": 0, "is_autoreply_open": 0, "keyword_autoreply_info": {"list": []}}
+
+
+def _reply_info(reply):
+    return {"type": "text", "content": reply} if isinstance(reply, str) else dict(reply)
 
 
 def _handler_for(fake):

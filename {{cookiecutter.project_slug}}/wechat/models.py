@@ -193,3 +193,100 @@ class MessageLog(models.Model):
 
     def __str__(self):
         return f"{self.openid} {self.msg_type} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+# -- Auto-reply rules (official accounts; see wechat/rules.py) ------------------------------------
+# Staff edit these in the admin; wechat.rules keeps the enabled ones in memory in every process.
+WECHAT_TEXT_LIMIT = 2048  # bytes of UTF-8 WeChat accepts in a text reply
+WECHAT_MAX_ARTICLES = 8
+
+
+class AutoReplyRule(models.Model):
+    class Match(models.TextChoices):
+        EXACT = "exact", "关键词：完全匹配"
+        CONTAINS = "contains", "关键词：包含"
+        REGEX = "regex", "正则表达式"
+        SUBSCRIBE = "subscribe", "关注时的欢迎语"
+        CLICK = "click", "菜单点击（CLICK 事件的 key）"
+        DEFAULT = "default", "默认回复（其他规则都没匹配的消息）"
+
+    class Reply(models.TextChoices):
+        TEXT = "text", "文字"
+        NEWS = "news", "图文（文章列表）"
+        IMAGE = "image", "图片（media_id）"
+        VOICE = "voice", "语音（media_id）"
+        VIDEO = "video", "视频（media_id）"
+        CODE = "code", "交给代码处理（规则不回复）"
+
+    name = models.CharField("规则名称", max_length=100, help_text="给自己看的名字，例如“营业时间”。")
+    enabled = models.BooleanField("启用", default=True, help_text="取消勾选后，这条规则不再回复任何消息。")
+    priority = models.IntegerField(
+        "优先级", default=0, help_text="数字越大越先匹配；相同时先建的规则优先。默认回复总是在其他规则之后。"
+    )
+    match_kind = models.CharField("匹配方式", max_length=16, choices=Match.choices, default=Match.EXACT)
+    pattern = models.CharField(
+        "关键词 / 表达式 / 菜单 key",
+        max_length=255,
+        blank=True,
+        help_text="完全匹配、包含：填关键词；正则表达式：填表达式（如 ^天气）；菜单点击：填菜单按钮的 key。"
+        "关注欢迎语和默认回复不用填。",
+    )
+    reply_kind = models.CharField("回复类型", max_length=8, choices=Reply.choices, default=Reply.TEXT)
+    text = models.TextField(
+        "回复文字", blank=True, help_text="回复类型为“文字”时填写，最多 2048 字节（约 680 个汉字）。"
+    )
+    # A plain input for now; a picker of the account's materials can replace its widget (admin_rules.py).
+    media_id = models.CharField(
+        "素材 media_id",
+        max_length=128,
+        blank=True,
+        help_text="回复图片、语音或视频时填写：公众号永久素材的 media_id。",
+    )
+    media_title = models.CharField("视频标题", max_length=64, blank=True)
+    media_description = models.CharField("视频描述", max_length=120, blank=True)
+    # "wechat:..." for a rule imported from WeChat's own auto-reply settings: importing again updates it.
+    import_key = models.CharField("导入来源", max_length=255, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "自动回复规则"
+        verbose_name_plural = "自动回复规则"
+        ordering = ["-priority", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .rules import rule_errors
+
+        errors = rule_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class AutoReplyArticle(models.Model):
+    """One article of a rule's news reply (图文)."""
+
+    rule = models.ForeignKey(AutoReplyRule, on_delete=models.CASCADE, related_name="articles", verbose_name="规则")
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+    title = models.CharField("标题", max_length=64)
+    description = models.CharField("摘要", max_length=120, blank=True)
+    image = models.URLField("封面图片地址", max_length=500, blank=True, help_text="大图 360×200，小图 200×200。")
+    url = models.URLField("点击后打开的链接", max_length=500)
+
+    class Meta:
+        verbose_name = "图文文章"
+        verbose_name_plural = "图文文章"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title
+
+    def as_reply_item(self):
+        return {"title": self.title, "description": self.description, "image": self.image, "url": self.url}
+
+
+# -- End of auto-reply rules ---------------------------------------------------------------------------

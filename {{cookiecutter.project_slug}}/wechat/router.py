@@ -17,11 +17,14 @@ handler, whatever the order in which modules are imported:
 
 1. exact text (``@router.text("...")``) and events with their key;
 2. regex and predicate handlers, in registration order;
-3. handlers for the whole message type or event (``@router.message("text")``,
-   ``@router.event("CLICK")``);
-4. the default handler.
+3. the auto-reply rules staff edit in the admin (``wechat.rules``), by priority,
+   the database default rule last;
+4. handlers for the whole message type or event (``@router.text()``,
+   ``@router.message("image")``, ``@router.event("CLICK")``);
+5. the default handler.
 
-The first match runs and nothing else does: there is no pass-through.
+The first match runs and nothing else does: there is no pass-through, except
+that a rule whose reply is "hand to code" lets steps 4 and 5 answer.
 
 Tests can route to handlers of their own for a while, whatever the project
 registered::
@@ -58,7 +61,10 @@ def event_key(message):
 
 
 class Router:
-    def __init__(self):
+    def __init__(self, rules=None):
+        # ``rules(message)``: the database rule answering a message, or None (the project's
+        # router asks wechat.rules.match; a Router of a test's own asks nothing).
+        self.rules = rules
         self._exact_text = {}
         self._exact_event = {}
         self._conditional = []  # (message type or event name, test, handler)
@@ -140,7 +146,8 @@ class Router:
         ``other`` never sees them.
         """
         saved = vars(self).copy()
-        vars(self).update({name: copy.copy(table) for name, table in vars(other).items()})
+        # The handlers are replaced; the database rules still answer between them.
+        vars(self).update({name: copy.copy(table) for name, table in vars(other).items() if name != "rules"})
         try:
             yield self
         finally:
@@ -164,6 +171,9 @@ class Router:
         for entry_kind, test, handler in self._conditional:
             if entry_kind == kind and test(message):
                 return handler
+        rule = self.rules(message) if self.rules is not None else None
+        if rule is not None and not rule.hands_to_code:
+            return rule
         return general or self._default
 
     def dispatch(self, message):
@@ -190,8 +200,9 @@ def _regex_test(pattern):
 
 
 def handler_name(handler):
-    """``module.function`` of a handler, for messages and logs."""
-    return f"{handler.__module__}.{handler.__qualname__}"
+    """``module.function`` of a handler (or "auto-reply rule #3 name"), for messages and logs."""
+    name = getattr(handler, "wechat_name", None)
+    return name or f"{handler.__module__}.{handler.__qualname__}"
 
 
 def _same(a, b):
@@ -204,4 +215,10 @@ def _line(handler):
     return code.co_firstlineno if code is not None else None
 
 
-router = Router()
+def _database_rules(message):
+    from .rules import match
+
+    return match(message)
+
+
+router = Router(rules=_database_rules)
