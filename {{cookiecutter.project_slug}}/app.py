@@ -64,9 +64,11 @@ else:  # production: refuses to start without host names and random secret keys
 ROOT_URLCONF = __name__
 WSGI_APPLICATION = f"{__name__}.application"
 INSTALLED_APPS = [
+    "django.contrib.admin",  # /admin/: followers and the rest, for staff (python app.py createsuperuser)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
     *task_apps("{{ cookiecutter.cache }}"),  # Django's Tasks framework and its queue
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 TEMPLATES = [
@@ -84,11 +88,24 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
     }
 ]
 DATABASES = database_settings(env, "{{ cookiecutter.__database_url }}", BASE_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The admin's passwords: not like the user name, 8 characters or more, not a common one, not all digits.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")  # tokens, dedup, context
 # Work that runs later (Django's Tasks framework): {{ "RQ on the Redis of CACHE_URL" if cookiecutter.cache == "redis" else "a table in the database" }}.
 # `python app.py wechat_worker` runs it (`runserver` starts one for you in development).
@@ -124,8 +141,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 # ---------------------------------------------------------------------------
 # URLs: enter http(s)://<your host>/wechat/ on WeChat's server configuration page.
 # ---------------------------------------------------------------------------
+class AdminURLs:
+    """``admin.site.urls``, built on the first request: this file is read as the settings, before the apps load."""
+
+    @property
+    def urlpatterns(self):
+        from django.contrib import admin
+
+        return admin.site.get_urls()
+
+
 urlpatterns = [
     path("", home),
+    path("admin/", (AdminURLs(), "admin", "admin")),  # 管理后台 /admin/: first `python app.py createsuperuser`
     path("wechat/", include("wechat.urls")),
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram")),
