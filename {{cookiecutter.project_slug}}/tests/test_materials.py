@@ -152,3 +152,28 @@ def test_the_picker_follows_a_sync_without_a_restart(seeded):
     assert len(list(RuleForm().fields["media_id"].choices)) == 1  # nothing synced yet
     materials.sync()
     assert len(list(RuleForm().fields["media_id"].choices)) == 2
+
+
+def test_the_fake_server_command_seeds_materials_to_sync(fake_wechat):
+    from wechat.management.commands.wechat_fake_server import seed_materials
+
+    seed_materials(fake_wechat, 22)
+    assert materials.sync() == {"image": 22, "voice": 1, "video": 1, "news": 1}
+
+
+def test_the_fake_pages_as_wechat_does(fake_wechat):
+    from wechatpy.exceptions import WeChatClientException
+
+    from wechat.client import get_client
+
+    for number in range(3):
+        fake_wechat.add_material("image", update_time=1700000000 + number)
+    page = get_client().material.batchget("image", offset=1, count=1)
+    assert (page["total_count"], page["item_count"]) == (3, 1)
+    assert page["item"][0]["update_time"] == 1700000001  # newest first
+    with pytest.raises(WeChatClientException) as refused:
+        get_client().material.batchget("image", offset=0, count=21)
+    assert refused.value.errcode == 47001
+    with pytest.raises(WeChatClientException) as refused:
+        get_client().material.delete("no-such-media")
+    assert refused.value.errcode == 40007

@@ -96,7 +96,7 @@ def test_json_that_does_not_parse_is_a_form_error_and_the_text_is_kept(admin_cli
     response = admin_client.post(reverse("admin:wechat_menu_add"), {"name": "坏", "menu": '{"button": ['})
     html = page(response)
     assert "errorlist" in html
-    assert '{&quot;button&quot;: [' in html  # what staff typed comes back to be fixed
+    assert "{&quot;button&quot;: [" in html  # what staff typed comes back to be fixed
     assert not Menu.objects.exists()
 
 

@@ -11,6 +11,9 @@ how the project behaves when WeChat refuses: ``--fail cgi-bin/message/custom/sen
 refuses the next customer-service message (reply window passed), ``...:-1:3`` answers
 "system busy" three times.
 
+``--materials 30`` seeds 30 permanent images (and a voice, a video and a news
+material) for the admin's "从微信同步素材" to find.
+
 The customer-service messages it receives (late replies) are listed at
 ``/__fake__/custom_messages`` (``?touser=...&since=...``), and the dev console
 (``/wechat/dev/``) shows them in its chat.
@@ -32,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--openid", default="o_fake_browser_user", help="the user the OAuth page signs in")
         parser.add_argument("--nickname", default="测试用户")
         parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every answer")
+        parser.add_argument("--materials", type=int, default=0, help="seed this many permanent images (and 3 more)")
         parser.add_argument(
             "--fail",
             action="append",
@@ -41,7 +45,7 @@ class Command(BaseCommand):
             "(e.g. cgi-bin/message/custom/send:45015)",
         )
 
-    def handle(self, *args, port, openid, nickname, delay, fail, **options):
+    def handle(self, *args, port, openid, nickname, delay, fail, materials, **options):
         failures = [self._failure(spec) for spec in fail]
         app_id = app_settings.APP_ID or "wx_fake_app"
         secret = app_settings.APP_SECRET or "fake-secret"
@@ -51,6 +55,8 @@ class Command(BaseCommand):
         fake.delay = delay
         for path, errcode, times in failures:
             fake.fail(path, errcode, times)
+        if materials:
+            seed_materials(fake, materials)
         with fake:
             self.stdout.write(f"Fake WeChat API for {app_id} at {fake.url}")
             variables = f"WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}"
@@ -73,3 +79,13 @@ class Command(BaseCommand):
             return path.strip("/"), int(errcode), int(times or 1)
         except ValueError:
             raise CommandError(f"--fail {spec}: expected PATH:ERRCODE[:TIMES]") from None
+
+
+def seed_materials(fake, images):
+    """``images`` permanent images, a voice, a video and a news material on the fake."""
+    for number in range(1, images + 1):
+        fake.add_material("image", name=f"示例图片{number}.jpg")
+    fake.add_material("voice", name="欢迎语音.mp3")
+    fake.add_material("video", name="介绍视频.mp4")
+    article = {"title": "示例图文", "digest": "假微信服务器上的图文素材", "url": "https://example.com/article"}
+    fake.add_material("news", articles=[article])
