@@ -73,6 +73,16 @@ def test_upload_an_image_in_the_admin(admin_client, fake_wechat):
     assert material.url == fake_wechat.materials[material.media_id]["url"]
     listing = admin_client.get(reverse("admin:wechat_material_changelist")).content.decode()
     assert f'<img src="{material.url}" referrerpolicy="no-referrer"' in listing
+    materials.sync()
+    assert list(Material.objects.values_list("media_id", "name")) == [(material.media_id, "海报.png")]
+
+
+def test_an_uploaded_image_keeps_its_name_through_a_sync(admin_client, fake_wechat):
+    upload = SimpleUploadedFile("IMG_0001.PNG", PNG, content_type="image/png")
+    admin_client.post(reverse("admin:wechat_material_add"), {"name": "春季海报", "image": upload})
+    assert Material.objects.get().name == "春季海报.PNG"
+    materials.sync()
+    assert Material.objects.get().name == "春季海报.PNG"
 
 
 def test_a_file_that_is_not_an_image_is_refused_before_wechat(admin_client, fake_wechat):

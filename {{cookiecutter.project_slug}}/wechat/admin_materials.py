@@ -26,7 +26,7 @@ class ImageUploadForm(forms.ModelForm):
     class Meta:
         model = Material
         fields = ["name"]
-        help_texts = {"name": "可不填，默认用文件名。"}
+        help_texts = {"name": "可不填，默认用文件名；微信上的素材名就是它。"}
 
     def clean(self):
         cleaned = super().clean()
@@ -37,7 +37,7 @@ class ImageUploadForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError({"image": problem})
         try:
-            answer = materials.add_image(upload)
+            answer = materials.add_image(upload, cleaned.get("name", ""))
         except WeChatClientException as exc:
             raise forms.ValidationError(
                 f"微信拒绝了这张图片 / WeChat refused: errcode {exc.errcode} {exc.errmsg}"
@@ -49,8 +49,7 @@ class ImageUploadForm(forms.ModelForm):
         self.instance.url = answer.get("url", "")[:1000]
         self.instance.kind = Material.Kind.IMAGE
         self.instance.update_time = self.instance.synced_at = now
-        if not cleaned.get("name"):
-            cleaned["name"] = upload.name[:200]
+        cleaned["name"] = answer["name"][:200]  # the name WeChat keeps: a later sync finds the same
         return cleaned
 
 

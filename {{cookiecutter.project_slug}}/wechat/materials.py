@@ -16,6 +16,7 @@ To let staff pick a material in another admin form (an auto-reply rule, say)::
 """
 
 import datetime
+from pathlib import PurePath
 
 from django import forms
 from django.db import transaction
@@ -99,20 +100,29 @@ def image_problem(upload):
     return None
 
 
-def add_image(upload):
-    """add_material (type image) with a Django ``UploadedFile``: WeChat's answer, with media_id and url."""
-    return get_client().material.add("image", (upload.name, upload, upload.content_type or "image/jpeg"))
+def add_image(upload, name=""):
+    """add_material (type image) with a Django ``UploadedFile``: WeChat's answer, with media_id and url.
+
+    WeChat names the material after the file, so a ``name`` given is sent as the file's name
+    (with the file's extension): a later sync keeps it.
+    """
+    filename = upload.name
+    if name:
+        suffix = PurePath(upload.name).suffix
+        filename = name if name.lower().endswith(suffix.lower()) else name + suffix
+    answer = get_client().material.add("image", (filename, upload, upload.content_type or "image/jpeg"))
+    return {**answer, "name": filename}
 
 
 def upload_image(upload, name=""):
     """add_material (type image), then its Material row."""
-    answer = add_image(upload)
+    answer = add_image(upload, name)
     now = timezone.now()
     material, _ = Material.objects.update_or_create(
         media_id=answer["media_id"],
         defaults={
             "kind": "image",
-            "name": (name or upload.name)[:200],
+            "name": answer["name"][:200],
             "url": answer.get("url", "")[:1000],
             "update_time": now,
             "synced_at": now,
