@@ -187,3 +187,18 @@ def test_the_fake_pages_as_wechat_does(fake_wechat):
     with pytest.raises(WeChatClientException) as refused:
         get_client().material.delete("no-such-media")
     assert refused.value.errcode == 40007
+
+
+def test_a_free_text_media_id_suggests_the_synced_materials(seeded):
+    fake, ids = seeded
+    materials.sync()
+
+    class RuleForm(forms.Form):
+        media_id = forms.CharField(widget=materials.MediaIdWidget(("voice", "video")))
+
+    html = str(RuleForm(initial={"media_id": "typed-by-hand"})["media_id"])
+    assert 'list="id_media_id_materials"' in html and 'value="typed-by-hand"' in html
+    assert f'<option value="{ids["voice"][0]}">欢迎.mp3' in html
+    assert f'<option value="{ids["video"][0]}">' in html
+    assert ids["image"][0] not in html  # only the kinds asked for
+    assert RuleForm({"media_id": "not-synced-yet"}).is_valid()

@@ -12,6 +12,12 @@ To let staff pick a material in another admin form (an auto-reply rule, say)::
     class RuleForm(forms.ModelForm):
         media_id = MediaIdField("image", required=False)
 
+Or keep a free-text media_id (one field for images, voice and video) and
+suggest the synced materials as the user types::
+
+    class Meta:
+        widgets = {"media_id": MediaIdWidget(("image", "voice", "video"))}
+
 ``media_id_choices(kind)`` gives the same choices for a form of your own.
 """
 
@@ -21,6 +27,7 @@ from pathlib import PurePath
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from .client import get_client
 from .models import Material
@@ -167,3 +174,24 @@ class MediaIdField(forms.ChoiceField):
         if value and value not in dict(self.choices):
             self.choices = [*self.choices, (value, f"{value}（本地未找到，请同步素材）")]
         return super().prepare_value(value)
+
+
+class MediaIdWidget(forms.TextInput):
+    """A text input for a media_id that suggests the synced materials of ``kinds`` (an HTML datalist).
+
+    Any value can still be typed (a media_id not synced yet); the suggestions are read at each render.
+    """
+
+    def __init__(self, kinds=("image", "voice", "video", "news"), attrs=None):
+        super().__init__({"size": 60, **(attrs or {})})
+        self.kinds = tuple(kinds)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or 'id_' + name}_materials"
+        attrs["list"] = list_id
+        suggestions = [choice for kind in self.kinds for choice in media_id_choices(kind)]
+        options = format_html_join("", '<option value="{}">{}</option>', suggestions)
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>', super().render(name, value, attrs, renderer), list_id, options
+        )
