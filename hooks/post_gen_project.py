@@ -63,7 +63,27 @@ def remove_oauth():
 
 
 def remove_menus():
-    remove("wechat/management/commands/wechat_menu.py", "menu.json", "tests/test_menu.py", "tests/test_menu_json.py")
+    remove(
+        "wechat/management/commands/wechat_menu.py",
+        "menu.json",
+        "wechat/menus.py",
+        "wechat/admin_menus.py",
+        "wechat/templates/admin/wechat/menu",
+        "wechat/templates/wechat/menu_phone.html",
+        "tests/test_menu.py",
+        "tests/test_menu_json.py",
+        "tests/test_menus.py",
+        "tests/test_menus_admin.py",
+    )
+
+
+def remove_materials():
+    remove(
+        "wechat/materials.py",
+        "wechat/admin_materials.py",
+        "wechat/templates/admin/wechat/material",
+        "tests/test_materials.py",
+    )
 
 
 def remove_follower_sync():
@@ -98,7 +118,7 @@ def remove_mini_program():
 
 
 def remove_empty_folders():
-    for folder in ("templates",):
+    for folder in ("templates", "wechat/templates/admin/wechat", "wechat/templates/admin"):
         if (PROJECT / folder).is_dir() and not any((PROJECT / folder).iterdir()):
             (PROJECT / folder).rmdir()
 
@@ -182,6 +202,7 @@ def main():
         remove_menus()
         remove_follower_sync()
         remove_autoreply_admin()
+        remove_materials()
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()

@@ -16,6 +16,6 @@ admin.site.index_title = "日常运营"
 
 from . import admin_followers, admin_messagelog  # noqa: E402, F401
 
-for feature in ("admin_rules",):  # auto-reply rules (official accounts)
+for feature in ("admin_rules", "admin_menus", "admin_materials"):  # official-account features
     if find_spec(f"wechat.{feature}") is not None:
         import_module(f"wechat.{feature}")

@@ -13,7 +13,9 @@ Or from the shell, for a local server to talk to:
 
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
-wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete,
+wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete (create checks
+the menu as WeChat does), cgi-bin/material/add_material (multipart upload),
+get_materialcount, batchget_material and del_material,
 cgi-bin/message/custom/send, cgi-bin/user/info, cgi-bin/get_current_autoreply_info
 (set with ``set_autoreply()``), and the browser page connect/oauth2/authorize.
 Followers (``add_followers(25000)`` makes them): cgi-bin/user/get (10,000 a page, by
@@ -22,6 +24,9 @@ cgi-bin/tags/get|create, cgi-bin/tags/members/batchtagging|batchuntagging and
 cgi-bin/tags/getidlist (a user's tags).
 ``calls["cgi-bin/stable_token (force_refresh)"]`` counts the forced refreshes
 among the ``stable_token`` calls (WeChat allows 20 a day).
+
+Permanent materials live in ``materials``; ``add_material("image", name=...)``
+seeds one (``"news"`` with ``articles=[...]``) and returns its media_id.
 
 Every customer-service message it accepts is kept, in order of arrival:
 ``custom_messages`` holds the payloads as sent, and ``received_messages(touser,
@@ -39,6 +44,8 @@ customer-service messages received (for ``touser``, after the ``received_at``
 
 import base64
 import collections
+import email
+import email.policy
 import json
 import secrets
 import threading
@@ -70,6 +77,32 @@ ERRORS = {
     45056: "too many tags",
     45059: "a user can have at most 20 tags",
     45159: "invalid tag id",
+    40004: "invalid media type",
+    40007: "invalid media_id",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40022: "invalid sub button level",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
+    40113: "unsupported file type",
+    41005: "media data missing",
+}
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
+# Menu buttons: the fields each type requires (key types need a key).
+MENU_KEY_TYPES = {"click", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin"}
+MENU_KEY_TYPES |= {"location_select"}
+MENU_FIELD_TYPES = {
+    "view": ("url",),
+    "miniprogram": ("appid", "pagepath", "url"),
+    "media_id": ("media_id",),
+    "view_limited": ("media_id",),
+    "article_id": ("article_id",),
+    "article_view_limited": ("article_id",),
 }
 FOLLOWERS_PAGE = 10000  # cgi-bin/user/get: openids per page
 BATCHGET_MAX = 100  # cgi-bin/user/info/batchget: users per call
@@ -106,6 +139,8 @@ class FakeWeChat:
         self.tags = {2: {"id": 2, "name": "星标组"}}  # tag id -> tag; WeChat's own 星标组 is always there
         self._next_tag_id = 100
         self.autoreply_info = empty_autoreply_info()  # what cgi-bin/get_current_autoreply_info answers
+        self.menu_id = 0
+        self.materials = {}  # media_id -> {"media_id", "type", "name", "url", "articles", "update_time"}
         self.custom_messages = []  # the payloads of the customer-service messages received, in order
         self.custom_records = []  # the same messages as records: see received_messages()
         self._lock = threading.Lock()
@@ -275,23 +310,110 @@ class FakeWeChat:
             },
         }
 
+    # -- Menus and materials ------------------------------------------------------
     def menu_create(self, query, body):
+        """Checks the menu as WeChat does: the errcode of the first rule broken."""
         self._check_token(query)
-        if not isinstance(body.get("button"), list) or not 1 <= len(body["button"]) <= 3:
+        buttons = body.get("button")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
             raise WeChatError(40016)
+        for button in buttons:
+            if not isinstance(button, dict):
+                raise WeChatError(40017)
+            children = button.get("sub_button")
+            if children:
+                if not isinstance(children, list) or len(children) > 5:
+                    raise WeChatError(40023)
+                _check_button(button, sub=False, leaf=False)
+                for child in children:
+                    if not isinstance(child, dict) or child.get("sub_button"):
+                        raise WeChatError(40022 if isinstance(child, dict) else 40024)
+                    _check_button(child, sub=True, leaf=True)
+            else:
+                _check_button(button, sub=False, leaf=True)
         self.menu = body
+        self.menu_id += 1
         return {"errcode": 0, "errmsg": "ok"}
 
     def menu_get(self, query, body):
+        """Answers as WeChat does: a menuid, and an empty sub_button on buttons without one."""
         self._check_token(query)
         if self.menu is None:
             raise WeChatError(46003)
-        return {"menu": self.menu}
+        buttons = [{**button, "sub_button": button.get("sub_button") or []} for button in self.menu["button"]]
+        return {"menu": {"button": buttons, "menuid": self.menu_id}}
 
     def menu_delete(self, query, body):
         self._check_token(query)
         self.menu = None
         return {"errcode": 0, "errmsg": "ok"}
+
+    def add_material(self, kind="image", name=None, url=None, articles=None, update_time=None):
+        """Seed a permanent material (image, voice, video or news); its media_id."""
+        media_id = "fake-media-" + secrets.token_urlsafe(24)
+        self.materials[media_id] = {
+            "media_id": media_id,
+            "type": kind,
+            "name": name or f"{kind}-{media_id[-8:]}",
+            "url": url or (f"https://mmbiz.qpic.cn/fake/{media_id}/0" if kind == "image" else ""),
+            "articles": articles or [],
+            "update_time": update_time or int(time.time()),
+        }
+        return media_id
+
+    def material_add(self, query, body):
+        """add_material: a multipart upload (field ``media``) of type image, voice, video or thumb."""
+        self._check_token(query)
+        kind = query.get("type")
+        media = body.get("media")
+        if kind not in ("image", "voice", "video", "thumb") or not isinstance(media, dict) or not media["data"]:
+            raise WeChatError(40004 if kind not in ("image", "voice", "video", "thumb") else 41005)
+        if kind == "image" and not media["data"].startswith(IMAGE_SIGNATURES):
+            raise WeChatError(40113)
+        media_id = self.add_material("image" if kind == "thumb" else kind, name=media["filename"])
+        self.materials[media_id]["data"] = media["data"]
+        answer = {"media_id": media_id}
+        if kind in ("image", "thumb"):
+            answer["url"] = self.materials[media_id]["url"]
+        return answer
+
+    def material_count(self, query, body):
+        self._check_token(query)
+        counts = collections.Counter(material["type"] for material in self.materials.values())
+        return {f"{kind}_count": counts[kind] for kind in ("voice", "video", "image", "news")}
+
+    def material_batchget(self, query, body):
+        self._check_token(query)
+        kind, offset, count = body.get("type"), body.get("offset", 0), body.get("count", 20)
+        if kind not in ("image", "voice", "video", "news"):
+            raise WeChatError(40004)
+        if not (isinstance(offset, int) and isinstance(count, int) and offset >= 0 and 1 <= count <= 20):
+            raise WeChatError(47001)
+        matching = sorted(
+            (material for material in self.materials.values() if material["type"] == kind),
+            key=lambda material: -material["update_time"],
+        )
+        items = []
+        for material in matching[offset : offset + count]:
+            item = {"media_id": material["media_id"], "update_time": material["update_time"]}
+            if kind == "news":
+                item["content"] = {
+                    "news_item": material["articles"],
+                    "create_time": material["update_time"],
+                    "update_time": material["update_time"],
+                }
+            else:
+                item.update(name=material["name"], url=material["url"], tags=[])
+            items.append(item)
+        return {"total_count": len(matching), "item_count": len(items), "item": items}
+
+    def material_delete(self, query, body):
+        self._check_token(query)
+        if self.materials.pop(body.get("media_id"), None) is None:
+            raise WeChatError(40007)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    # -- End of menus and materials --------------------------------------------------
 
     def user_info(self, query, body):
         self._check_token(query)
@@ -563,6 +685,10 @@ class FakeWeChat:
         ("POST", "cgi-bin/menu/create"): "menu_create",
         ("GET", "cgi-bin/menu/get"): "menu_get",
         ("GET", "cgi-bin/menu/delete"): "menu_delete",
+        ("POST", "cgi-bin/material/add_material"): "material_add",
+        ("GET", "cgi-bin/material/get_materialcount"): "material_count",
+        ("POST", "cgi-bin/material/batchget_material"): "material_batchget",
+        ("POST", "cgi-bin/material/del_material"): "material_delete",
         ("POST", "cgi-bin/message/custom/send"): "custom_send",
         ("GET", "cgi-bin/user/info"): "user_info",
         ("GET", "cgi-bin/user/get"): "user_get",
@@ -598,6 +724,51 @@ def empty_autoreply_info():
 
 def _reply_info(reply):
     return {"type": "text", "content": reply} if isinstance(reply, str) else dict(reply)
+
+
+def _check_button(button, sub, leaf):
+    """WeChat's errcode for the first rule a menu button breaks (top level or sub-menu)."""
+
+    def size(value):
+        return len(str(value).encode("utf-8"))
+
+    name = button.get("name")
+    if not isinstance(name, str) or not name or size(name) > (60 if sub else 16):
+        raise WeChatError(40025 if sub else 40018)
+    if not leaf:
+        return
+    kind = button.get("type")
+    if kind in MENU_KEY_TYPES:
+        key = button.get("key")
+        if not isinstance(key, str) or not key or size(key) > 128:
+            raise WeChatError(40026 if sub else 40019)
+    elif kind in MENU_FIELD_TYPES:
+        for field in MENU_FIELD_TYPES[kind]:
+            value = button.get(field)
+            if not isinstance(value, str) or not value:
+                raise WeChatError((40027 if sub else 40020) if field == "url" else (40026 if sub else 40019))
+            if field == "url" and (size(value) > 1024 or not value.startswith(("http://", "https://"))):
+                raise WeChatError(40027 if sub else 40020)
+    else:
+        raise WeChatError(40024 if sub else 40017)
+
+
+def _multipart(content_type, data):
+    """The parts of a multipart/form-data body: {name: text, or {"filename", "content_type", "data"}}."""
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + data, policy=email.policy.HTTP
+    )
+    fields = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            fields[name] = {"filename": part.get_filename(), "content_type": part.get_content_type(), "data": payload}
+        else:
+            fields[name] = payload.decode("utf-8", "replace")
+    return fields
 
 
 def _handler_for(fake):
@@ -636,6 +807,10 @@ def _handler_for(fake):
                     code = fake.login_code(query.get("openid", "o_fake_mini_user"), app_id=query.get("appid"))
                 return self._json(200, {"code": code})
             length = int(self.headers.get("Content-Length") or 0)
+            content_type = self.headers.get("Content-Type") or ""
+            if content_type.startswith("multipart/form-data"):  # add_material's upload
+                body = _multipart(content_type, self.rfile.read(length))
+                return self._json(*fake.answer(method, path, query, body))
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:

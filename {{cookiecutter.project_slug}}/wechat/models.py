@@ -290,3 +290,67 @@ class AutoReplyArticle(models.Model):
 
 
 # -- End of auto-reply rules ---------------------------------------------------------------------------
+
+
+# -- Menus and materials (official account; the admin is wechat/admin_menus.py, wechat/admin_materials.py) ----------
+def example_menu():
+    return {"button": [{"type": "click", "name": "菜单", "key": "MENU_CLICK"}]}
+
+
+class Menu(models.Model):
+    """A version of the custom menu, edited in the admin and published to WeChat (wechat.menus)."""
+
+    name = models.CharField("名称", max_length=100, help_text="只用于在后台区分不同的菜单，如“春节活动菜单”。")
+    menu = models.JSONField(
+        "菜单内容",
+        default=example_menu,
+        help_text=(
+            '微信菜单的 JSON：{"button": [...]}。最多 3 个一级菜单，每个最多 5 个子菜单；'
+            "一级菜单名最多 16 字节（约 5 个汉字），子菜单名最多 60 字节。保存前会按微信的规则检查。"
+        ),
+    )
+    is_current = models.BooleanField("微信上正在使用", default=False, editable=False)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "自定义菜单"
+        verbose_name_plural = "自定义菜单"
+        ordering = ["-is_current", "-updated_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class Material(models.Model):
+    """A permanent material (永久素材) of the official account, as WeChat lists it (wechat.materials)."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "图片"
+        VOICE = "voice", "语音"
+        VIDEO = "video", "视频"
+        NEWS = "news", "图文"
+
+    media_id = models.CharField(
+        "media_id", max_length=128, unique=True, help_text="微信给素材的编号，回复图片等消息时使用。"
+    )
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, db_index=True)
+    name = models.CharField("名称", max_length=200, blank=True)
+    url = models.URLField("链接", max_length=1000, blank=True, help_text="图片素材在微信上的地址。")
+    articles = models.JSONField(
+        "图文内容", default=list, blank=True, help_text="图文素材的文章列表（标题、摘要、链接等）。"
+    )
+    update_time = models.DateTimeField("微信上的更新时间", null=True, blank=True)
+    synced_at = models.DateTimeField("同步时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "素材"
+        verbose_name_plural = "素材"
+        ordering = ["-update_time"]
+
+    def __str__(self):
+        return self.name or self.media_id
+
+
+# -- End of menus and materials ---------------------------------------------------------------------------------------

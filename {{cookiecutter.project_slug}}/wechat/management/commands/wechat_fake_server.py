@@ -13,6 +13,8 @@ refuses the next customer-service message (reply window passed), ``...:-1:3`` an
 
 ``--followers 500`` gives the official account 500 followers (and a tag, VIP, on the
 first ten) for the admin's 同步全部关注者 and ``wechat_sync_users`` to fetch.
+``--materials 30`` seeds 30 permanent images (and a voice, a video and a news
+material) for the admin's "从微信同步素材" to find.
 
 The customer-service messages it receives (late replies) are listed at
 ``/__fake__/custom_messages`` (``?touser=...&since=...``), and the dev console
@@ -36,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--nickname", default="测试用户")
         parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every answer")
         parser.add_argument("--followers", type=int, default=0, help="how many followers the official account has")
+        parser.add_argument("--materials", type=int, default=0, help="seed this many permanent images (and 3 more)")
         parser.add_argument(
             "--fail",
             action="append",
@@ -45,7 +48,7 @@ class Command(BaseCommand):
             "(e.g. cgi-bin/message/custom/send:45015)",
         )
 
-    def handle(self, *args, port, openid, nickname, delay, fail, followers=0, **options):
+    def handle(self, *args, port, openid, nickname, delay, fail, followers=0, materials=0, **options):
         failures = [self._failure(spec) for spec in fail]
         app_id = app_settings.APP_ID or "wx_fake_app"
         secret = app_settings.APP_SECRET or "fake-secret"
@@ -59,6 +62,8 @@ class Command(BaseCommand):
             fake.add_followers(followers - min(followers, 10))
         for path, errcode, times in failures:
             fake.fail(path, errcode, times)
+        if materials:
+            seed_materials(fake, materials)
         with fake:
             self.stdout.write(f"Fake WeChat API for {app_id} at {fake.url}")
             variables = f"WECHAT_API_BASE_URL={fake.url} WECHAT_OPEN_BASE_URL={fake.url}"
@@ -81,3 +86,13 @@ class Command(BaseCommand):
             return path.strip("/"), int(errcode), int(times or 1)
         except ValueError:
             raise CommandError(f"--fail {spec}: expected PATH:ERRCODE[:TIMES]") from None
+
+
+def seed_materials(fake, images):
+    """``images`` permanent images, a voice, a video and a news material on the fake."""
+    for number in range(1, images + 1):
+        fake.add_material("image", name=f"示例图片{number}.jpg")
+    fake.add_material("voice", name="欢迎语音.mp3")
+    fake.add_material("video", name="介绍视频.mp4")
+    article = {"title": "示例图文", "digest": "假微信服务器上的图文素材", "url": "https://example.com/article"}
+    fake.add_material("news", articles=[article])

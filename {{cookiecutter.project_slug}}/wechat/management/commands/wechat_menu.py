@@ -1,4 +1,8 @@
-"""``manage.py wechat_menu push menu.json | show | delete``: the official account's custom menu."""
+"""``manage.py wechat_menu push menu.json | show | delete``: the official account's custom menu.
+
+``push`` checks the file against WeChat's rules first (``wechat.menus``, the
+admin's check too) and names every button that breaks one.
+"""
 
 import json
 from pathlib import Path
@@ -8,6 +12,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import get_client
 from wechat.exceptions import ServiceUnavailable
+from wechat.menus import clean_menu, forget_current, menu_errors
 
 
 class Command(BaseCommand):
@@ -25,14 +30,18 @@ class Command(BaseCommand):
             client = get_client()
             if action == "push":
                 client.menu.create(self._read(file))
+                forget_current()  # no menu of the admin's is the one on WeChat any more
                 self.stdout.write(self.style.SUCCESS(f"Menu pushed from {file}"))
             elif action == "show":
                 menu = client.menu.get()  # None when WeChat answers 46003 (no menu)
-                # Just the menu, so that the output can be pushed back as it is.
-                shown = json.dumps(menu["menu"], ensure_ascii=False, indent=2) if menu else "No menu. 未设置菜单。"
+                # Just the menu (no menuid, no empty sub_button), so that the output can be pushed back as it is.
+                shown = "No menu. 未设置菜单。"
+                if menu:
+                    shown = json.dumps(clean_menu(menu["menu"]), ensure_ascii=False, indent=2)
                 self.stdout.write(shown)
             else:
                 client.menu.delete()
+                forget_current()
                 self.stdout.write(self.style.SUCCESS("Menu deleted"))
         except WeChatClientException as exc:
             raise CommandError(f"WeChat refused: errcode {exc.errcode} {exc.errmsg}") from exc
@@ -48,4 +57,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not valid JSON: {exc}") from exc
         if not isinstance(menu, dict) or "button" not in menu:
             raise CommandError(f'{file} must be a JSON object with a "button" list')
+        errors = menu_errors(menu)
+        if errors:
+            raise CommandError(f"{file} breaks WeChat's menu rules 菜单不符合微信的规则:\n" + "\n".join(errors))
         return menu
