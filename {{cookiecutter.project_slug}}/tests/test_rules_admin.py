@@ -120,3 +120,13 @@ def test_a_rule_page_links_to_its_preview(admin_client):
     assert f"{PREVIEW_URL}?kind=text&amp;content=%E4%BB%B7%20%E6%A0%BC" in page
     preview = admin_client.get(PREVIEW_URL, {"kind": "text", "content": "价 格"}).content.decode()
     assert 'value="价 格"' in preview
+
+
+def test_the_media_id_field_suggests_the_synced_materials(admin_client):
+    from wechat.models import Material
+
+    Material.objects.create(media_id="MEDIA_PICKED_1", kind="image", name="春季海报")
+    Material.objects.create(media_id="MEDIA_NEWS_1", kind="news", name="图文不是图片")
+    page = admin_client.get("/admin/wechat/autoreplyrule/add/").content.decode()
+    assert "MEDIA_PICKED_1" in page and "春季海报" in page
+    assert "MEDIA_NEWS_1" not in page  # a news material is no image, voice or video

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from .materials import MediaIdWidget
 from .models import WECHAT_MAX_ARTICLES, AutoReplyArticle, AutoReplyRule
 from .rules import article_count_error, rule_cache, rules_changed
 
@@ -46,8 +47,12 @@ class RuleForm(forms.ModelForm):
             "name", "enabled", "priority", "match_kind", "pattern",
             "reply_kind", "text", "media_id", "media_title", "media_description",
         ]  # fmt: skip
-        # The hook for a materials picker: give media_id a widget listing the account's materials here.
-        widgets = {"media_id": forms.TextInput(attrs={"size": 60, "placeholder": "例如 jCx3o…（永久素材的 media_id）"})}
+        # media_id: typed, or picked from the synced materials (wechat.materials) as suggestions.
+        widgets = {
+            "media_id": MediaIdWidget(
+                ("image", "voice", "video"), attrs={"placeholder": "例如 jCx3o…（永久素材的 media_id）"}
+            )
+        }
 
 
 @admin.register(AutoReplyRule)
