@@ -4,6 +4,7 @@
     python benchmarks/webhook.py --cache redis --rounds 7 --duration 5
     python benchmarks/webhook.py --handlers examples   # the project's example handlers answer
     python benchmarks/webhook.py --smoke               # under a minute a cache: does the harness work?
+    python benchmarks/webhook.py --message-log-days 0  # the message log off (it is on by default)
 
 For each cache it generates a project with the default answers (the cache set to
 the one under test), adds a bare view at ``/bare/`` and a probe handler (see
@@ -532,7 +533,8 @@ def describe_machine(args):
         f"{CPUS} CPUs, load average {load}; Python {sys.version.split()[0]}; {wrk_version.split(' [')[0]}\n"
         f"gunicorn 2 sync workers, access log off, production settings, compatible mode; "
         f"wrk {args.threads} thread(s), {args.connections} connections; "
-        f"{args.rounds} x {args.duration} s rounds per load, interleaved",
+        f"{args.rounds} x {args.duration} s rounds per load, interleaved; message log: "
+        f"{'project default (on, 30 days)' if args.message_log_days is None else args.message_log_days or 'off'}",
         flush=True,
     )
 
@@ -562,6 +564,12 @@ def main():
     parser.add_argument("--no-checks", action="store_true", help="skip the dedup and token stampede checks")
     parser.add_argument("--smoke", action="store_true", help="1 round of 1 s, small in-process run, no checks")
     parser.add_argument("--keep", metavar="DIR", help="generate the projects in DIR and keep them")
+    parser.add_argument(
+        "--message-log-days",
+        type=int,
+        default=None,
+        help="WECHAT_MESSAGE_LOG_DAYS for the project (0: the message log off); the project's default otherwise",
+    )
     args = parser.parse_args()
     # Stopped with Ctrl-C or kill (even when started in the background): stop the servers too.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -578,7 +586,8 @@ def main():
             if cache == "redis":
                 cache_url = args.redis_url or stack.enter_context(private_redis())
             project = make_project(workdir, cache, args.handlers)
-            env = project_env(project, args.handlers, cache_url)
+            extra = {} if args.message_log_days is None else {"WECHAT_MESSAGE_LOG_DAYS": str(args.message_log_days)}
+            env = project_env(project, args.handlers, cache_url, **extra)
             for command in (["migrate"], ["collectstatic", "--noinput"]):  # as deployed
                 subprocess.run([sys.executable, "manage.py", *command, "-v0"], cwd=project, env=env, check=True)
             print(f"\n# cache: {cache}{f' ({cache_url})' if cache_url else ' (SQLite)'}; project {project}", flush=True)
