@@ -28,7 +28,7 @@ def seeded(fake_wechat):
 
 def test_sync_mirrors_every_material_page_by_page(seeded):
     fake, ids = seeded
-    assert materials.sync() == {"image": 25, "voice": 1, "video": 1, "news": 2}
+    assert materials.sync() == {"image": 25, "voice": 1, "video": 1, "news": 2, "draft": 0}
     assert fake.calls["cgi-bin/material/batchget_material"] == 5  # 2 pages of images + 1 per other type
     for kind, media_ids in ids.items():
         assert set(Material.objects.filter(kind=kind).values_list("media_id", flat=True)) == set(media_ids)
@@ -168,7 +168,7 @@ def test_the_fake_server_command_seeds_materials_to_sync(fake_wechat):
     from wechat.management.commands.wechat_fake_server import seed_materials
 
     seed_materials(fake_wechat, 22)
-    assert materials.sync() == {"image": 22, "voice": 1, "video": 1, "news": 1}
+    assert materials.sync() == {"image": 22, "voice": 1, "video": 1, "news": 1, "draft": 0}
 
 
 def test_the_fake_pages_as_wechat_does(fake_wechat):
@@ -202,3 +202,19 @@ def test_a_free_text_media_id_suggests_the_synced_materials(seeded):
     assert f'<option value="{ids["video"][0]}">' in html
     assert ids["image"][0] not in html  # only the kinds asked for
     assert RuleForm({"media_id": "not-synced-yet"}).is_valid()
+
+
+def test_drafts_are_synced_with_their_articles_and_follow_deletions(fake_wechat):
+    article = {"title": "草稿里的文章", "url": "https://mp.weixin.qq.com/s/d", "content": "<p>正文</p>"}
+    drafts = [fake_wechat.add_material("draft", articles=[article], update_time=1700000000 + i) for i in range(21)]
+    assert materials.sync()["draft"] == 21
+    assert materials.sync()["draft"] == 21  # twice: the same rows
+    assert fake_wechat.calls["cgi-bin/draft/batchget"] == 4  # 2 pages, twice
+    rows = Material.objects.filter(kind="draft")
+    assert set(rows.values_list("media_id", flat=True)) == set(drafts)
+    first = rows.get(media_id=drafts[0])
+    assert first.name == "草稿里的文章" and first.url == article["url"]
+    assert "content" not in first.articles[0]  # the article's HTML stays on WeChat
+    del fake_wechat.materials[drafts[0]]
+    materials.sync()
+    assert not Material.objects.filter(media_id=drafts[0]).exists()

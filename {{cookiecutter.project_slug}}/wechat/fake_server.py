@@ -15,7 +15,8 @@ Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/ticket/getticket,
 sns/oauth2/access_token, sns/userinfo, sns/jscode2session,
 wxa/business/getuserphonenumber, cgi-bin/menu/create|get|delete (create checks
 the menu as WeChat does), cgi-bin/material/add_material (multipart upload),
-get_materialcount, batchget_material and del_material,
+get_materialcount, batchget_material and del_material, cgi-bin/draft/count and
+draft/batchget (the draft box),
 cgi-bin/message/custom/send, cgi-bin/user/info, cgi-bin/get_current_autoreply_info
 (set with ``set_autoreply()``), and the browser page connect/oauth2/authorize.
 Followers (``add_followers(25000)`` makes them): cgi-bin/user/get (10,000 a page, by
@@ -349,7 +350,7 @@ class FakeWeChat:
         return {"errcode": 0, "errmsg": "ok"}
 
     def add_material(self, kind="image", name=None, url=None, articles=None, update_time=None):
-        """Seed a permanent material (image, voice, video or news); its media_id."""
+        """Seed a permanent material (image, voice, video or news) or a draft ("draft"); its media_id."""
         media_id = "fake-media-" + secrets.token_urlsafe(24)
         self.materials[media_id] = {
             "media_id": media_id,
@@ -406,6 +407,31 @@ class FakeWeChat:
                 item.update(name=material["name"], url=material["url"], tags=[])
             items.append(item)
         return {"total_count": len(matching), "item_count": len(items), "item": items}
+
+    def draft_count(self, query, body):
+        self._check_token(query)
+        return {"total_count": sum(material["type"] == "draft" for material in self.materials.values())}
+
+    def draft_batchget(self, query, body):
+        """The draft box, newest first; ``no_content`` leaves out each article's HTML."""
+        self._check_token(query)
+        offset, count = body.get("offset", 0), body.get("count", 20)
+        if not (isinstance(offset, int) and isinstance(count, int) and offset >= 0 and 1 <= count <= 20):
+            raise WeChatError(47001)
+        drafts = sorted(
+            (material for material in self.materials.values() if material["type"] == "draft"),
+            key=lambda material: -material["update_time"],
+        )
+        items = []
+        for draft in drafts[offset : offset + count]:
+            articles = [
+                {key: value for key, value in article.items() if key != "content" or not body.get("no_content")}
+                for article in draft["articles"]
+            ]
+            items.append(
+                {"media_id": draft["media_id"], "content": {"news_item": articles}, "update_time": draft["update_time"]}
+            )
+        return {"total_count": len(drafts), "item_count": len(items), "item": items}
 
     def material_delete(self, query, body):
         self._check_token(query)
@@ -689,6 +715,8 @@ class FakeWeChat:
         ("GET", "cgi-bin/material/get_materialcount"): "material_count",
         ("POST", "cgi-bin/material/batchget_material"): "material_batchget",
         ("POST", "cgi-bin/material/del_material"): "material_delete",
+        ("GET", "cgi-bin/draft/count"): "draft_count",
+        ("POST", "cgi-bin/draft/batchget"): "draft_batchget",
         ("POST", "cgi-bin/message/custom/send"): "custom_send",
         ("GET", "cgi-bin/user/info"): "user_info",
         ("GET", "cgi-bin/user/get"): "user_get",

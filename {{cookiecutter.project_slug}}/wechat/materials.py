@@ -1,8 +1,10 @@
-"""Permanent materials (永久素材): the Material table mirrors WeChat's list.
+"""Permanent materials (永久素材) and drafts (草稿): the Material table mirrors WeChat's lists.
 
 ``sync()`` reads every material of every type (``get_materialcount``, then
-``batchget_material`` 20 at a time), creates or updates its row, and removes
-the rows of materials deleted on WeChat: run it twice and nothing changes.
+``batchget_material`` 20 at a time) and every draft of the draft box, where
+accounts made since 2021 keep their articles (``draft/count``, then
+``draft/batchget``, which wechatpy has no method for), creates or updates its
+row, and removes the rows of those deleted on WeChat: run it twice and nothing changes.
 ``upload_image(file)`` adds an image (``add_material``) and its row.
 
 To let staff pick a material in another admin form (an auto-reply rule, say)::
@@ -51,7 +53,7 @@ def _time(unix):
 
 def _fields(kind, item, now):
     fields = {"kind": kind, "update_time": _time(item.get("update_time")), "synced_at": now}
-    if kind == "news":
+    if kind in ("news", "draft"):
         articles = (item.get("content") or {}).get("news_item") or []
         fields["articles"] = articles
         fields["name"] = (articles[0].get("title") if articles else "") or ""
@@ -70,7 +72,10 @@ def fetch(kind):
     client = get_client()
     items, offset = [], 0
     while True:
-        page = client.material.batchget(kind, offset=offset, count=PAGE)
+        if kind == Material.Kind.DRAFT:
+            page = client.post("draft/batchget", data={"offset": offset, "count": PAGE, "no_content": 1})
+        else:
+            page = client.material.batchget(kind, offset=offset, count=PAGE)
         batch = page.get("item") or []
         items += batch
         offset += len(batch)
@@ -81,7 +86,10 @@ def fetch(kind):
 def sync(kinds=None):
     """Mirror WeChat's materials of ``kinds`` (all by default); {kind: number of materials}."""
     kinds = kinds or KINDS
-    counts = get_client().material.get_count()
+    client = get_client()
+    counts = client.material.get_count()
+    if Material.Kind.DRAFT in kinds:
+        counts["draft_count"] = client.get("draft/count").get("total_count", 0)
     result = {}
     for kind in kinds:
         items = fetch(kind) if counts.get(f"{kind}_count") else []

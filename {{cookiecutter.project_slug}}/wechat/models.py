@@ -324,13 +324,14 @@ class Menu(models.Model):
 
 
 class Material(models.Model):
-    """A permanent material (永久素材) of the official account, as WeChat lists it (wechat.materials)."""
+    """A permanent material (永久素材) or a draft (草稿) of the account, as WeChat lists it (wechat.materials)."""
 
     class Kind(models.TextChoices):
         IMAGE = "image", "图片"
         VOICE = "voice", "语音"
         VIDEO = "video", "视频"
         NEWS = "news", "图文"
+        DRAFT = "draft", "草稿"  # the draft box (草稿箱), where newer accounts keep their articles
 
     media_id = models.CharField(
         "media_id", max_length=128, unique=True, help_text="微信给素材的编号，回复图片等消息时使用。"
