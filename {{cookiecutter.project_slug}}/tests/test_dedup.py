@@ -78,6 +78,7 @@ def test_message_keys_have_a_fixed_size_whatever_the_fields_hold():
 
 
 def test_a_push_is_claimed_in_one_round_trip_to_the_shared_store(wechat):
+    wechat.send_text("warm up")  # the first write of a process may also delete expired rows (once a minute)
     fields = wechat.push.text_fields("__probe: count runs__")
     query, body = wechat.push.sign(fields)
     if isinstance(caches["default"], DatabaseCache):
@@ -86,7 +87,8 @@ def test_a_push_is_claimed_in_one_round_trip_to_the_shared_store(wechat):
         statements = [query["sql"] for query in queries if "wechat_cache" in query["sql"]]
         assert len(statements) == 2, statements  # the claim, and keeping the reply for retries
         assert "RETURNING" in statements[0]
-        assert len(queries) == 3, [query["sql"] for query in queries]  # and the message log's row
+        logged = [query["sql"] for query in queries if "wechat_messagelog" in query["sql"]]
+        assert len(logged) == 1, logged  # and the message log's row
         return
     # Redis: watch every command sent to the server that touches this push's records.
     params = dict(parse_qsl(query))

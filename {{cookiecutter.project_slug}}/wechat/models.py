@@ -173,7 +173,7 @@ class MessageLog(models.Model):
 
     received_at = models.DateTimeField("收到时间", db_index=True)
     account = models.CharField("公众号", max_length=64, help_text="推送里的 ToUserName（公众号原始 ID）")
-    openid = models.CharField("用户 openid", max_length=64, db_index=True)
+    openid = models.CharField("用户 openid", max_length=64)
     msg_type = models.CharField("类型", max_length=32)
     event = models.CharField("事件", max_length=64, blank=True)
     event_key = models.CharField("事件 Key", max_length=256, blank=True)

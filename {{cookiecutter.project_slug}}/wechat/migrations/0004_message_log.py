@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('received_at', models.DateTimeField(db_index=True, verbose_name='收到时间')),
                 ('account', models.CharField(help_text='推送里的 ToUserName（公众号原始 ID）', max_length=64, verbose_name='公众号')),
-                ('openid', models.CharField(db_index=True, max_length=64, verbose_name='用户 openid')),
+                ('openid', models.CharField(max_length=64, verbose_name='用户 openid')),
                 ('msg_type', models.CharField(max_length=32, verbose_name='类型')),
                 ('event', models.CharField(blank=True, max_length=64, verbose_name='事件')),
                 ('event_key', models.CharField(blank=True, max_length=256, verbose_name='事件 Key')),
