@@ -84,17 +84,18 @@ def _write(items):
 
     alias = router.db_for_write(MessageLog)
     connection = connections[alias]
-    fields = [MessageLog._meta.get_field(name) for name in COLUMNS]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(MessageLog._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    columns = ", ".join(quote(MessageLog._meta.get_field(name).column) for name in COLUMNS)
+    sql = f"INSERT INTO {quote(MessageLog._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+    # Text, numbers and booleans go to the driver as they are; the time and the JSON as their fields adapt them.
+    adapted = [(COLUMNS.index(name), MessageLog._meta.get_field(name)) for name in ("received_at", "fields")]
     try:
-        rows = [
-            [field.get_db_prep_save(value, connection) for field, value in zip(fields, _row(item), strict=True)]
-            for item in items
-        ]
+        rows = []
+        for item in items:
+            row = list(_row(item))
+            for index, field in adapted:
+                row[index] = field.get_db_prep_save(row[index], connection)
+            rows.append(row)
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
     except DatabaseError as exc:
