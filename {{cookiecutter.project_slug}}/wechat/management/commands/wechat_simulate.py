@@ -9,9 +9,10 @@
     python manage.py wechat_simulate "你好" --encrypt --url https://example.com/wechat/
 
 The push is signed with WECHAT_TOKEN (and sealed with WECHAT_ENCODING_AES_KEY when
-``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` (the
-local dev server by default) or handled in this process with ``--in-process``,
-and the (decrypted) reply is printed.
+``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` or handled in this process with ``--in-process``, and the
+(decrypted) reply is printed. Without ``--url`` it goes to ``runserver`` on this
+machine: port 8000 (``runserver``'s default) or, when nothing listens there,
+port 80 (``runserver 0.0.0.0:80``, as the quick start runs it).
 """
 
 import secrets
@@ -24,7 +25,8 @@ from django.test import RequestFactory
 from wechat.conf import app_settings
 from wechat.testing import PushBuilder
 
-DEFAULT_URL = "http://127.0.0.1:8000/wechat/"
+# Tried in this order when --url is not given: runserver's default port, then the quick start's.
+DEFAULT_URLS = ("http://127.0.0.1:8000/wechat/", "http://127.0.0.1/wechat/")
 
 
 class Command(BaseCommand):
@@ -40,7 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--key", default=None, help="EventKey for --event (menu key, scene, URL)")
         parser.add_argument("--openid", default="o_simulated_user", help="the sender")
         parser.add_argument("--encrypt", action="store_true", help="seal the push with AES (safe mode)")
-        parser.add_argument("--url", default=DEFAULT_URL, help=f"the webhook (default {DEFAULT_URL})")
+        parser.add_argument(
+            "--url",
+            help=f"the webhook (default {DEFAULT_URLS[0]}, or {DEFAULT_URLS[1]} when nothing listens on port 8000)",
+        )
         parser.add_argument("--in-process", action="store_true", help="handle it in this process, no server needed")
 
     def handle(self, *args, **options):
@@ -60,7 +65,7 @@ class Command(BaseCommand):
         if options["echostr"] is not None:
             return self._url_check(push, options)
         fields = self._fields(push, options)
-        target = "this process" if options["in_process"] else options["url"]
+        target = "this process" if options["in_process"] else options["url"] or " or ".join(DEFAULT_URLS)
         self.stdout.write(
             f"→ {fields['MsgType']} {fields.get('Event', '')} to {target} ({push.mode})".replace("  ", " ")
         )
@@ -91,14 +96,29 @@ class Command(BaseCommand):
             request = factory.post(path, body, content_type="text/xml") if body is not None else factory.get(path)
             response = webhook(request)
             return response.status_code, response.content
-        request = urllib.request.Request(f"{options['url']}?{query}", data=body, headers={"Content-Type": "text/xml"})
+        urls = [options["url"]] if options["url"] else DEFAULT_URLS
+        for url in urls:
+            answer = self._post(url, query, body)
+            if answer is not None:
+                return answer
+        raise CommandError(
+            f"Cannot reach {' or '.join(urls)}: nothing listens there. Is the server running? "
+            "Start it (runserver), or give its webhook with --url."
+        )
+
+    def _post(self, url, query, body):
+        """``(status, body)`` of the push to ``url``; None when nothing listens there (nothing was sent)."""
+        request = urllib.request.Request(f"{url}?{query}", data=body, headers={"Content-Type": "text/xml"})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
         except (urllib.error.URLError, OSError) as error:
-            raise CommandError(f"Cannot reach {options['url']}: {error}. Is the server running?") from None
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, ConnectionRefusedError):
+                return None
+            raise CommandError(f"Cannot reach {url}: {reason}. Is the server running? (--url)") from None
 
     def _url_check(self, push, options):
         status, body = self._send(options, push.url_check(echostr=options["echostr"]))
