@@ -69,6 +69,18 @@ def bad_articles(message):
     return ["not an article", 42]
 
 
+@router.text("__probe: unsupported reply__")
+def unsupported(message):
+    return 42
+
+
+@router.text("__probe: raise secret__")
+def broken_with_secret(message):
+    from django.conf import settings
+
+    raise ValueError(f"出错了 token {settings.WECHAT_TOKEN}\nsecond line")
+
+
 @router.text("__probe: articles__")
 def articles(message):
     return [

@@ -129,3 +129,25 @@ def server_on_port_80(transactional_db, settings):
 def test_without_url_falls_back_to_the_quick_starts_port_80(capsys, server_on_port_80):
     assert DEFAULT_URLS[1] == "http://127.0.0.1/wechat/" and server_on_port_80.port == 80
     assert "echo: on port 80" in simulate(capsys, "on port 80")
+
+
+@pytest.mark.django_db
+def test_in_debug_a_failing_handler_is_shown_with_its_name(capsys, settings):
+    settings.DEBUG = True
+    call_command("wechat_simulate", "__probe: raise__", "--in-process")
+    output = capsys.readouterr()
+    assert "success (no reply)" in output.out
+    assert "handler error: tests.probes.broken: RuntimeError: this handler is broken on purpose" in output.err
+
+
+def test_in_debug_an_unsupported_reply_is_shown_over_http(capsys, settings, live_server):
+    settings.DEBUG = True
+    call_command("wechat_simulate", "__probe: unsupported reply__", "--url", live_server.url + "/wechat/")
+    assert "handler error: tests.probes.unsupported: TypeError: a handler returned int" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_without_debug_the_simulator_shows_no_handler_error(capsys, settings):
+    settings.DEBUG = False
+    call_command("wechat_simulate", "__probe: raise__", "--in-process")
+    assert "handler error" not in capsys.readouterr().err

@@ -9,21 +9,25 @@
     python manage.py wechat_simulate "你好" --encrypt --url https://example.com/wechat/
 
 The push is signed with WECHAT_TOKEN (and sealed with WECHAT_ENCODING_AES_KEY when
-``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` or handled in this process with ``--in-process``, and the
-(decrypted) reply is printed. Without ``--url`` it goes to ``runserver`` on this
-machine: port 8000 (``runserver``'s default) or, when nothing listens there,
-port 80 (``runserver 0.0.0.0:80``, as the quick start runs it).
+``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` or
+handled in this process with ``--in-process``, and the (decrypted) reply is
+printed; in DEBUG, a handler that failed is named with its exception. Without
+``--url`` it goes to ``runserver`` on this machine: port 8000 (``runserver``'s
+default) or, when nothing listens there, port 80 (``runserver 0.0.0.0:80``, as
+the quick start runs it).
 """
 
 import secrets
 import urllib.error
 import urllib.request
+from urllib.parse import unquote
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
 from wechat.conf import app_settings
 from wechat.testing import PushBuilder
+from wechat.webhook import ERROR_HEADER
 
 # Tried in this order when --url is not given: runserver's default port, then the quick start's.
 DEFAULT_URLS = ("http://127.0.0.1:8000/wechat/", "http://127.0.0.1/wechat/")
@@ -69,8 +73,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"→ {fields['MsgType']} {fields.get('Event', '')} to {target} ({push.mode})".replace("  ", " ")
         )
-        status, body = self._send(options, *push.sign(fields))
+        status, body, failure = self._send(options, *push.sign(fields))
         self._show(push, status, body)
+        if failure:  # DEBUG on the server: the handler raised, or returned what cannot be a reply
+            self.stderr.write(f"! handler error: {unquote(failure)} (the server's log has the traceback)")
 
     def _fields(self, push, options):
         if options["event"]:
@@ -88,6 +94,7 @@ class Command(BaseCommand):
         return push.text_fields(options["text"])
 
     def _send(self, options, query, body=None):
+        """``(status, body, X-WeChat-Handler-Error or None)`` of the push."""
         if options["in_process"]:
             from wechat.webhook import webhook
 
@@ -95,7 +102,7 @@ class Command(BaseCommand):
             path = f"/wechat/?{query}"
             request = factory.post(path, body, content_type="text/xml") if body is not None else factory.get(path)
             response = webhook(request)
-            return response.status_code, response.content
+            return response.status_code, response.content, response.headers.get(ERROR_HEADER)
         urls = [options["url"]] if options["url"] else DEFAULT_URLS
         for url in urls:
             answer = self._post(url, query, body)
@@ -107,13 +114,13 @@ class Command(BaseCommand):
         )
 
     def _post(self, url, query, body):
-        """``(status, body)`` of the push to ``url``; None when nothing listens there (nothing was sent)."""
+        """``(status, body, handler error)`` of the push to ``url``; None when nothing listens there (none sent)."""
         request = urllib.request.Request(f"{url}?{query}", data=body, headers={"Content-Type": "text/xml"})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
+                return response.status, response.read(), response.headers.get(ERROR_HEADER)
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
+            return error.code, error.read(), None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, ConnectionRefusedError):
@@ -121,7 +128,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot reach {url}: {reason}. Is the server running? (--url)") from None
 
     def _url_check(self, push, options):
-        status, body = self._send(options, push.url_check(echostr=options["echostr"]))
+        status, body, _ = self._send(options, push.url_check(echostr=options["echostr"]))
         if status == 200 and body.decode() == options["echostr"]:
             self.stdout.write(self.style.SUCCESS(f"URL check OK: the server echoed {options['echostr']}"))
         else:
