@@ -6,6 +6,8 @@ Each helper returns plain Django settings; nothing here runs at request time.
 """
 
 import os
+import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 import django
@@ -65,6 +67,31 @@ PUBLISHED_SECRETS = frozenset(
     }
 )
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def settings_errors_in_one_line():
+    """Make a command-line run end on a settings error with its message (exit status 1), not a traceback.
+
+    A missing key or variable (ImproperlyConfigured, raised while the settings load) then prints one
+    line, ``Error: DJANGO_SECRET_KEY is not set. ... (config/settings/production.py, line 12)``, instead
+    of Django's traceback through the settings import. ``manage.py`` and ``app.py`` call it first.
+    Every other exception keeps its traceback.
+    """
+    previous = sys.excepthook
+
+    def hook(kind, error, traceback):
+        if not issubclass(kind, ImproperlyConfigured):
+            return previous(kind, error, traceback)
+        where = ""
+        project = Path.cwd()
+        while traceback is not None:  # the last line of the project's own settings that led here
+            path = Path(traceback.tb_frame.f_code.co_filename)
+            if path.is_relative_to(project) and "wechat" not in path.relative_to(project).parts:
+                where = f" ({path.relative_to(project)}, line {traceback.tb_lineno})"
+            traceback = traceback.tb_next
+        sys.stderr.write(f"Error: {error}{where}\n")
+
+    sys.excepthook = hook
 
 
 def secret_setting(env, name, production=False):
