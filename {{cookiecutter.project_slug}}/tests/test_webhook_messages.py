@@ -84,8 +84,9 @@ def test_articles_reply(wechat):
         ("__probe: raise__", "tests.probes.broken: RuntimeError: this handler is broken on purpose"),
         ("__probe: unsupported reply__", "tests.probes.unsupported: TypeError: a handler returned int;"),
         ("__probe: bad articles__", "tests.probes.bad_articles: "),
+        ("__probe: predicate raises__", "routing (a when= predicate): LookupError: this predicate is broken"),
     ],
-    ids=["raises", "unsupported", "unrenderable"],
+    ids=["raises", "unsupported", "unrenderable", "predicate"],
 )
 def test_in_debug_a_failing_handler_is_named_in_a_header(wechat, settings, content, expected):
     settings.DEBUG = True
