@@ -176,8 +176,8 @@ def create_database():
     """PostgreSQL's database must exist before ``migrate``: the command that makes it."""
     if DATABASE != "postgresql":
         return []
-    name = PROJECT.name
-    return [f"  createdb -h 127.0.0.1 -U postgres {name}   # the database DATABASE_URL names 创建 DATABASE_URL 里的数据库"]
+    command = f"createdb -h 127.0.0.1 -U postgres {PROJECT.name}"
+    return [f"  {command}   # the database DATABASE_URL names 创建 DATABASE_URL 里的数据库"]
 
 
 def next_steps():
