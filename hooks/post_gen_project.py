@@ -129,6 +129,7 @@ def remove_single_file_layout():
 
 def remove_postgresql():
     remove_requirement("psycopg")
+    remove("tests/test_postgresql.py")
 
 
 def remove_redis():
@@ -171,6 +172,14 @@ def notes():
     return lines
 
 
+def create_database():
+    """PostgreSQL's database must exist before ``migrate``: the command that makes it."""
+    if DATABASE != "postgresql":
+        return []
+    command = f"createdb -h 127.0.0.1 -U postgres {PROJECT.name}"
+    return [f"  {command}   # the database DATABASE_URL names 创建 DATABASE_URL 里的数据库"]
+
+
 def next_steps():
     manage = "python app.py" if LAYOUT == "single_file" else "python manage.py"
     return [
@@ -179,6 +188,7 @@ def next_steps():
         f"  cd {PROJECT.name}",
         "  python -m venv .venv && . .venv/bin/activate",
         "  pip install -r requirements-dev.txt",
+        *create_database(),
         f"  {manage} migrate",
         f"  {manage} createsuperuser   # the admin's login, for /admin/ 管理后台账号",
         f"  {manage} runserver 0.0.0.0:80",

@@ -173,3 +173,13 @@ def test_getting_started_command_runs(tmp_path, block):
     env["PATH"] = os.pathsep.join(part for part in env["PATH"].split(os.pathsep) if ".venv" not in part)
     code, output = run_block(block, fresh_checkout(tmp_path), env)
     assert code == 0, output[-5000:]
+
+
+def test_readme_names_the_template_repository_once_and_uses_it():
+    text = (TEMPLATE / "README.md").read_text(encoding="utf-8")
+    definitions = re.findall(r"^TEMPLATE_REPO=(\S+)", text, re.M)
+    assert len(definitions) == 1 and re.fullmatch(r"[\w.-]+/[\w.-]+", definitions[0]), definitions
+    assert text.index("TEMPLATE_REPO=") < text.index("\n## "), "the variable belongs at the top"
+    assert text.count(definitions[0]) == 1, "the repository path is written once, in the variable"
+    uses = re.findall(r"cookiecutter \"?gh:\S+", text)
+    assert uses and all(use.replace('"', "") == "cookiecutter gh:$TEMPLATE_REPO" for use in uses), uses

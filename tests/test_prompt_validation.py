@@ -1,10 +1,15 @@
 """Bad answers stop generation with one clear sentence and leave nothing behind."""
 
+import ast
 import json
+import keyword
+import re
 import subprocess
 import sys
 
 import pytest
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
 
 from .conftest import TEMPLATE
 
@@ -37,9 +42,55 @@ def test_slug_that_is_not_a_lowercase_identifier_is_refused(tmp_path, slug):
     assert_refused(result, out, "project_slug")
 
 
-def test_project_name_that_gives_an_invalid_slug_is_refused(tmp_path):
-    result, out = cookiecutter_cli(tmp_path, str(TEMPLATE), "project_name=2024 公众号")
-    assert_refused(result, out, "project_slug", "lowercase Python identifier")
+def derived_slug(project_name):
+    """The project_slug cookiecutter derives from ``project_name`` with --no-input (nothing generated)."""
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context={"project_name": project_name})
+    return prompt_for_config(context, no_input=True)["project_slug"]
+
+
+def slug_rule_passes(slug):
+    """The pre-generation hook's own rule for project_slug."""
+    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
+    reserved = ast.literal_eval(re.search(r"RESERVED_SLUGS = (\{.*\})", hook).group(1))
+    return bool(re.fullmatch(r"[a-z_][a-z0-9_]*", slug)) and not keyword.iskeyword(slug) and slug not in reserved
+
+
+@pytest.mark.parametrize(
+    "project_name, slug",
+    [
+        ("WeChat Django Project", "wechat_django_project"),
+        ("我的公众号", "wo_de_gong_zhong_hao"),
+        ("2024 公众号", "wechat_2024_gong_zhong_hao"),
+        ("My-App v2.0", "my_app_v2_0"),
+        ("Café Bot", "cafe_bot"),
+        ("class", "wechat_class"),
+        ("Wechat", "wechat_wechat"),
+        ("😀！", "wechat_project"),
+        ("", "wechat_project"),
+    ],
+)
+def test_the_slug_derived_from_any_project_name_is_valid(project_name, slug):
+    assert derived_slug(project_name) == slug
+    assert slug_rule_passes(slug)
+
+
+def test_a_chinese_project_name_generates_a_project(tmp_path):
+    result, out = cookiecutter_cli(tmp_path, str(TEMPLATE), "project_name=我的公众号")
+    assert result.returncode == 0, result.stderr
+    assert (out / "wo_de_gong_zhong_hao" / "manage.py").exists()
+    assert "我的公众号" in (out / "wo_de_gong_zhong_hao" / "README.md").read_text()
+
+
+def test_an_empty_project_name_is_named_as_the_problem(tmp_path):
+    # As the quick start runs it: -o a directory that has files (with an empty slug cookiecutter said it "exists").
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "someone_elses_file").write_text("")
+    result, _ = cookiecutter_cli(tmp_path, str(TEMPLATE), "project_name=")
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "project_name must not be empty" in message and "already exists" not in message, message
+    assert sorted(path.name for path in out.iterdir()) == ["someone_elses_file"]
 
 
 def test_quote_in_text_answers_is_refused(tmp_path):

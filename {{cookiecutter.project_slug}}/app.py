@@ -29,6 +29,7 @@ from wechat.environment import (
     read_env_file,
     running_tests,
     secret_setting,
+    startup_errors_in_one_line,
     task_apps,
     tasks_settings,
     wechat_settings,
@@ -47,6 +48,7 @@ read_env_file(BASE_DIR / ".env")  # not under pytest: the tests never read your 
 # 开发：python app.py ... 默认开启 DEBUG；gunicorn app 等 WSGI 服务器默认是生产配置。
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_DEBUG", "true")
+    startup_errors_in_one_line()  # a missing key or database: one line saying what to do
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 LOGGING = logging_settings(DEBUG)  # the wechat.* loggers; secrets are redacted from every line
 TESTING = running_tests() and __name__ != "__main__"  # pytest imports this file as its settings module

@@ -69,6 +69,29 @@ def bad_articles(message):
     return ["not an article", 42]
 
 
+@router.text("__probe: unsupported reply__")
+def unsupported(message):
+    return 42
+
+
+def breaks_on_its_probe(message):
+    if message.content == "__probe: predicate raises__":
+        raise LookupError("this predicate is broken on purpose")
+    return False
+
+
+@router.text(when=breaks_on_its_probe)
+def behind_a_broken_predicate(message):
+    return "never"
+
+
+@router.text("__probe: raise secret__")
+def broken_with_secret(message):
+    from django.conf import settings
+
+    raise ValueError(f"出错了 token {settings.WECHAT_TOKEN}\nsecond line")
+
+
 @router.text("__probe: articles__")
 def articles(message):
     return [

@@ -172,3 +172,24 @@ def test_late_replies_are_fenced_like_the_console(client, debug, settings):
     assert late(client, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 403
     settings.DEBUG = False
     assert late(client).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("__probe: raise__", "tests.probes.broken: RuntimeError: this handler is broken on purpose"),
+        ("__probe: unsupported reply__", "tests.probes.unsupported: TypeError: a handler returned int"),
+    ],
+    ids=["raises", "unsupported"],
+)
+def test_a_failing_handler_is_shown_with_its_name(client, debug, content, expected):
+    answer = send(client, kind="text", content=content).json()
+    assert answer["status"] == 200 and answer["reply"] is None
+    assert answer["handler_error"].startswith(expected)
+    assert b"answer.handler_error" in client.get("/wechat/dev/").content  # and the page shows it
+
+
+@pytest.mark.django_db
+def test_a_handler_that_works_brings_no_error(client, debug):
+    assert "handler_error" not in send(client, kind="text", content="fine").json()

@@ -37,6 +37,12 @@ def run(*args, **env):
     return subprocess.run([*MANAGE, *args], cwd=PROJECT, env={**CLEAN_ENV, **env}, capture_output=True, text=True)
 
 
+def assert_one_line(result):
+    """A settings error is one line on stderr, not a traceback."""
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("Error: ")
+
+
 def development(**env):
     """How the development settings are chosen: ``manage.py``'s default, ``python app.py``'s default."""
     return {**keys(), **env}
@@ -57,6 +63,7 @@ def test_development_without_a_key_says_how_to_fix_it(name):
     result = run("check", **development(**{name: ""}))
     assert result.returncode != 0
     assert f"{name} is not set" in result.stderr and ".env.example" in result.stderr
+    assert_one_line(result)
 
 
 @pytest.mark.parametrize("name", KEY_NAMES)
@@ -64,6 +71,8 @@ def test_production_refuses_to_start_without_a_key(name):
     result = run("check", **production(**{name: ""}))
     assert result.returncode != 0
     assert f"{name} is not set" in result.stderr
+    assert_one_line(result)
+    assert "settings/production.py, line" in result.stderr or "app.py, line" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -76,6 +85,7 @@ def test_production_refuses_placeholder_keys(name, key):
     result = run("check", **production(**{name: key}))
     assert result.returncode != 0
     assert name in result.stderr
+    assert_one_line(result)
 
 
 def test_production_passes_the_deploy_checks():

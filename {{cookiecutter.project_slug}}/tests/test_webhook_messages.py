@@ -1,8 +1,12 @@
 """Messages in, replies out, in every encryption mode, through the probe handlers (tests/probes.py)."""
 
 import logging
+from urllib.parse import unquote
 
+import pytest
 import xmltodict
+
+from wechat.webhook import ERROR_HEADER, MAX_ERROR_HEADER
 
 
 def test_text_gets_a_reply_containing_the_text(wechat_any_mode):
@@ -72,3 +76,36 @@ def test_a_reply_that_cannot_be_rendered_is_logged_and_wechat_gets_success(wecha
 def test_articles_reply(wechat):
     reply = wechat.send_text("__probe: articles__")
     assert reply["MsgType"] == "news" and reply["Articles"]["item"]["Title"] == "标题"
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("__probe: raise__", "tests.probes.broken: RuntimeError: this handler is broken on purpose"),
+        ("__probe: unsupported reply__", "tests.probes.unsupported: TypeError: a handler returned int;"),
+        ("__probe: bad articles__", "tests.probes.bad_articles: "),
+        ("__probe: predicate raises__", "routing (a when= predicate): LookupError: this predicate is broken"),
+    ],
+    ids=["raises", "unsupported", "unrenderable", "predicate"],
+)
+def test_in_debug_a_failing_handler_is_named_in_a_header(wechat, settings, content, expected):
+    settings.DEBUG = True
+    response = wechat.deliver(wechat.push.text_fields(content))
+    assert response.status_code == 200 and response.content == b"success"
+    assert response.headers[ERROR_HEADER].startswith(expected)
+
+
+def test_the_handler_error_header_is_one_short_ascii_line_without_secrets(wechat, settings):
+    settings.DEBUG = True
+    response = wechat.deliver(wechat.push.text_fields("__probe: raise secret__"))
+    header = response.headers[ERROR_HEADER]
+    assert header.isascii() and "\n" not in header and len(header) <= 3 * MAX_ERROR_HEADER
+    text = unquote(header)
+    assert text.startswith("tests.probes.broken_with_secret: ValueError: 出错了 token ")
+    assert settings.WECHAT_TOKEN not in text and "[redacted]" in text
+
+
+def test_without_debug_no_handler_error_leaves_the_server(wechat, settings):
+    settings.DEBUG = False
+    response = wechat.deliver(wechat.push.text_fields("__probe: raise__"))
+    assert response.content == b"success" and ERROR_HEADER not in response.headers

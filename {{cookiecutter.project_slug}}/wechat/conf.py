@@ -28,6 +28,11 @@ class WeChatSettings:
         self._values.clear()
 
     @property
+    def DEBUG(self):
+        """Django's DEBUG (read when needed: only where it changes what a response says)."""
+        return settings.DEBUG
+
+    @property
     def APP_ID(self):
         """The official account's AppID (开发者ID)."""
         return self._get("APP_ID", "")

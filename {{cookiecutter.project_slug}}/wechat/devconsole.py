@@ -20,7 +20,7 @@ import functools
 import ipaddress
 import math
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from django.conf import settings
@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .conf import app_settings
 from .jsonbody import json_object
 from .testing import PushBuilder
+from .webhook import ERROR_HEADER
 
 EVENTS = ("subscribe", "unsubscribe", "CLICK", "VIEW", "SCAN", "LOCATION")
 DEV_CONSOLE_OPENID = "o_dev_console_user"
@@ -99,6 +100,8 @@ def send(request):
         "POST", f"{reverse('wechat:webhook')}?{query}", body, content_type="text/xml"
     )
     answer = {"status": response.status_code, "pushed": fields, "encrypted": push.mode != "plain"}
+    if ERROR_HEADER in response.headers:  # the handler raised, or returned what cannot be a reply
+        answer["handler_error"] = unquote(response.headers[ERROR_HEADER])
     if response.status_code == 200:
         answer["reply"] = push.read_reply(response.content)
     else:

@@ -6,6 +6,9 @@ Each helper returns plain Django settings; nothing here runs at request time.
 """
 
 import os
+import re
+import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 import django
@@ -65,6 +68,56 @@ PUBLISHED_SECRETS = frozenset(
     }
 )
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def startup_errors_in_one_line():
+    """Make a command-line run end on a setup error with one line saying what to do (exit status 1).
+
+    - A missing key or variable (ImproperlyConfigured, raised while the settings load):
+      ``Error: DJANGO_SECRET_KEY is not set. ... (config/settings/production.py, line 12)``.
+    - A PostgreSQL database that does not exist yet (``migrate`` on a new machine): the
+      ``createdb`` command that makes the one ``DATABASE_URL`` names.
+
+    ``manage.py`` and ``app.py`` call it first. Every other exception keeps its traceback.
+    """
+    previous = sys.excepthook
+
+    def hook(kind, error, traceback):
+        message = explain_startup_error(kind, error, traceback)
+        if message is None:
+            return previous(kind, error, traceback)
+        sys.stderr.write(f"Error: {message}\n")
+
+    sys.excepthook = hook
+
+
+MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
+def explain_startup_error(kind, error, traceback):
+    """The one-line explanation of a setup error, or None for an exception that needs its traceback."""
+    if issubclass(kind, ImproperlyConfigured):
+        where = ""
+        project = Path.cwd()
+        while traceback is not None:  # the last line of the project's own settings that led here
+            path = Path(traceback.tb_frame.f_code.co_filename)
+            if path.is_relative_to(project) and "wechat" not in path.relative_to(project).parts:
+                where = f" ({path.relative_to(project)}, line {traceback.tb_lineno})"
+            traceback = traceback.tb_next
+        return f"{error}{where}"
+    from django.db import OperationalError, connections
+
+    missing = MISSING_DATABASE.search(str(error)) if issubclass(kind, OperationalError) else None
+    if missing is None:
+        return None
+    database = connections["default"].settings_dict
+    flags = (("-h", "HOST"), ("-p", "PORT"), ("-U", "USER"))
+    options = [f"{flag} {database[key]}" for flag, key in flags if database[key]]
+    command = " ".join(["createdb", *options, missing.group(1)])
+    return (
+        f"the PostgreSQL database {missing.group(1)} (DATABASE_URL) does not exist: create it with "
+        f"`{command}`, then run the command again."
+    )
 
 
 def secret_setting(env, name, production=False):

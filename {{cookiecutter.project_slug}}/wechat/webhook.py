@@ -12,7 +12,9 @@ POST checks ``signature`` (and ``msg_signature`` when encrypted), the
 
 Anything a client can send gets a 200 or a 4xx with a short reason, never a
 5xx; a handler that raises is logged and WeChat gets ``success`` so the user
-never sees "该公众号暂时无法提供服务". The one 503 is a shared-store outage
+never sees "该公众号暂时无法提供服务". In DEBUG only, the response also names the
+handler and its exception (``X-WeChat-Handler-Error``), which ``wechat_simulate``
+and the dev console show. The one 503 is a shared-store outage
 when ``WECHAT_ON_STORE_OUTAGE = "retry"`` asks for it.
 """
 
@@ -20,7 +22,7 @@ import logging
 import re
 import time
 from datetime import timedelta
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 from xml.etree import ElementTree
 
 import xmltodict
@@ -37,6 +39,7 @@ from . import messagelog
 from .conf import app_settings
 from .exceptions import CacheUnavailable
 from .ledger import PATIENCE, Verdict, ledger, message_key
+from .redact import redact
 from .replies import SUCCESS, make_reply, render
 from .router import handler_name, router
 from .store import UserStore
@@ -60,6 +63,9 @@ RETRY_WINDOW = 16.0  # WeChat tries a push at about 0, 5 and 10 s, waiting 5 s e
 # What became of a push, as the message log records it (wechat.models.MessageLog.Outcome).
 REPLIED, NO_REPLY, DEFERRED, LATE = "replied", "no_reply", "deferred", "late"
 DUPLICATE, UNCHECKED = "duplicate", "unchecked"
+# DEBUG only: "<handler>: <ExceptionType>: <message>" of a handler that failed, percent-encoded beyond printable ASCII.
+ERROR_HEADER = "X-WeChat-Handler-Error"
+MAX_ERROR_HEADER = 300  # characters of the message kept, before encoding
 
 
 class Rejected(Exception):
@@ -116,23 +122,29 @@ def receive(request, query):
     verdict, reply = ledger.claim(timestamp, nonce, key)
     if verdict == Verdict.REPLAY:
         raise Rejected(403, "replayed push: this timestamp and nonce were already used")
-    logged, outcome, by = dict(fields), DUPLICATE, ""
+    logged, outcome, by, failure = dict(fields), DUPLICATE, "", None
     if verdict in (Verdict.NEW, Verdict.UNCHECKED):
         if fields["MsgType"] == "event":  # subscribe/unsubscribe keep the follower's row current; never raises
             from .followers import on_event  # after the app registry is ready (app.py includes these URLs early)
 
             on_event(fields)
-        reply, outcome, by = handle(make_message(fields), fields, key, arrived)
+        message = make_message(fields)
+        reply, outcome, by = handle(message, fields, key, arrived)
+        failure = getattr(message, "wechat_failure", None)  # set in DEBUG only, when the handler failed
         if verdict == Verdict.NEW:
             ledger.finish(key, reply, late=outcome == LATE)
         else:
             outcome = UNCHECKED
     messagelog.record(logged, outcome=outcome, reply=reply, handler=by, arrived=arrived, encrypted=encrypted)
     if not reply or reply == SUCCESS:
-        return HttpResponse(SUCCESS, content_type="text/plain; charset=utf-8")
-    if crypto is not None:
-        reply = crypto.encrypt_message(reply.decode("utf-8"), nonce, timestamp).encode("utf-8")
-    return HttpResponse(reply, content_type="application/xml; charset=utf-8")
+        response = HttpResponse(SUCCESS, content_type="text/plain; charset=utf-8")
+    else:
+        if crypto is not None:
+            reply = crypto.encrypt_message(reply.decode("utf-8"), nonce, timestamp).encode("utf-8")
+        response = HttpResponse(reply, content_type="application/xml; charset=utf-8")
+    if failure is not None:
+        response[ERROR_HEADER] = failure
+    return response
 
 
 def handle(message, fields, key, arrived):
@@ -151,7 +163,7 @@ def handle(message, fields, key, arrived):
     if getattr(handler, "wechat_defer", False):
         return defer(handler, message, fields, key), DEFERRED, name
     reply = run_handler(handler, message)
-    body = render_safely(reply)
+    body = render_safely(reply, message, name)
     elapsed = time.monotonic() - arrived
     if reply is None or elapsed < PATIENCE:
         return body, REPLIED if body != SUCCESS else NO_REPLY, name
@@ -177,8 +189,9 @@ def attach_context(message):
 def resolve(message):
     try:
         return router.resolve(message)
-    except Exception:  # a when= predicate that raises
+    except Exception as exc:  # a when= predicate that raises
         handler_logger.exception("Routing failed for %s message from %s", message.type, message.source)
+        note_failure(message, "routing (a when= predicate)", exc)
         return None
 
 
@@ -199,8 +212,9 @@ def run_handler(handler, message):
     """The wechatpy reply of the handler (None for ``success``), its context saved."""
     try:
         reply = make_reply(handler(message), message)
-    except Exception:
+    except Exception as exc:
         handler_logger.exception("Handler failed for %s message from %s", message.type, message.source)
+        note_failure(message, handler_name(handler), exc)
         return None  # and the context keeps what it had before this message
     try:
         message.context.save()
@@ -218,12 +232,21 @@ def run_deferred_handler(message):
     return reply
 
 
-def render_safely(reply):
+def render_safely(reply, message=None, name=""):
     try:
         return render(reply)
-    except Exception:  # e.g. articles that are not dicts
+    except Exception as exc:  # e.g. articles that are not dicts
         handler_logger.exception("The handler's %s reply cannot be rendered", getattr(reply, "type", "?"))
+        if message is not None:
+            note_failure(message, name, exc)
         return SUCCESS
+
+
+def note_failure(message, name, exc):
+    """In DEBUG, keep ``name`` and ``exc`` on the message for the response's X-WeChat-Handler-Error header."""
+    if app_settings.DEBUG:
+        text = " ".join(redact(f"{name}: {type(exc).__name__}: {exc}").split())[:MAX_ERROR_HEADER]
+        message.wechat_failure = quote(text, safe="".join(chr(code) for code in range(32, 127) if chr(code) != "%"))
 
 
 def check_query_signature(query):

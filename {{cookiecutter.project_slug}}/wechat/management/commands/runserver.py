@@ -5,19 +5,28 @@ with ``--noreload``) starts ``wechat_worker`` as a subprocess next to it, and st
 the server stops or reloads after a code change (the new server starts a new worker).
 ``--noworker`` leaves it out, e.g. when you run ``wechat_worker`` yourself.
 
+The autoreloader watches the modules already imported; a *new* file in a handler
+package (``handlers/``, from ``WECHAT_HANDLERS``) reloads the server too, so that
+it is imported: the package's directory is watched, and a change to it that adds,
+removes or renames a ``.py`` file restarts the server (an editor's swap file does not).
+
 This command is Django's (with staticfiles' additions): the ``wechat`` app comes before
 ``django.contrib.staticfiles`` in ``INSTALLED_APPS``, so it is the ``runserver`` Django finds.
 """
 
 import atexit
+import importlib
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as StaticfilesRunserverCommand
 from django.utils import autoreload
+
+from wechat.conf import app_settings
 
 STOP_WAIT = 2.0  # seconds to wait for the worker to stop; one busy with a task finishes it, then stops
 
@@ -35,6 +44,8 @@ class Command(StaticfilesRunserverCommand):
         )
 
     def run(self, **options):
+        autoreload.autoreload_started.connect(watch_handler_packages, dispatch_uid="wechat.watch_handler_packages")
+        autoreload.file_changed.connect(handler_files_changed, dispatch_uid="wechat.handler_files_changed")
         serving = not options["use_reloader"] or os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true"
         if serving and settings.DEBUG and options.get("use_worker", True):
             # SIGTERM ends the server through Python's exit (as the autoreloader does), so the worker stops too.
@@ -65,3 +76,26 @@ def stop_worker(worker):
         worker.wait(STOP_WAIT)
     except subprocess.TimeoutExpired:
         sys.stderr.write(f"wechat_worker (pid {worker.pid}) stops once its running task is finished.\n")
+
+
+handler_files = {}  # directory of a handler package -> names of its .py files, when the reloader started
+
+
+def watch_handler_packages(sender, **kwargs):
+    """Have the reloader (``sender``) notice files added to the handler packages, which nothing has imported yet."""
+    for name in app_settings.HANDLERS:
+        for directory in getattr(importlib.import_module(name), "__path__", []):
+            directory = Path(directory).resolve()
+            handler_files[directory] = python_files(directory)
+            sender.watch_dir(directory, "*.py")  # Watchman sees new files matching this
+            sender.extra_files.add(directory)  # StatReloader skips new files, but sees the directory's mtime change
+
+
+def handler_files_changed(sender, file_path, **kwargs):
+    """True (no reload) when a handler package's directory changed without a ``.py`` file coming or going."""
+    known = handler_files.get(Path(file_path))
+    return known is not None and python_files(Path(file_path)) == known
+
+
+def python_files(directory):
+    return sorted(path.name for path in directory.glob("*.py"))

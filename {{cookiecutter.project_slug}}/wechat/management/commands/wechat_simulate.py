@@ -9,22 +9,28 @@
     python manage.py wechat_simulate "你好" --encrypt --url https://example.com/wechat/
 
 The push is signed with WECHAT_TOKEN (and sealed with WECHAT_ENCODING_AES_KEY when
-``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` (the
-local dev server by default) or handled in this process with ``--in-process``,
-and the (decrypted) reply is printed.
+``--encrypt`` is given or WECHAT_ENCRYPT_MODE is safe), sent to ``--url`` or
+handled in this process with ``--in-process``, and the (decrypted) reply is
+printed; in DEBUG, a handler that failed is named with its exception. Without
+``--url`` it goes to ``runserver`` on this machine: port 8000 (``runserver``'s
+default) or, when nothing listens there, port 80 (``runserver 0.0.0.0:80``, as
+the quick start runs it).
 """
 
 import secrets
 import urllib.error
 import urllib.request
+from urllib.parse import unquote
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
 from wechat.conf import app_settings
 from wechat.testing import PushBuilder
+from wechat.webhook import ERROR_HEADER
 
-DEFAULT_URL = "http://127.0.0.1:8000/wechat/"
+# Tried in this order when --url is not given: runserver's default port, then the quick start's.
+DEFAULT_URLS = ("http://127.0.0.1:8000/wechat/", "http://127.0.0.1/wechat/")
 
 
 class Command(BaseCommand):
@@ -40,7 +46,10 @@ class Command(BaseCommand):
         parser.add_argument("--key", default=None, help="EventKey for --event (menu key, scene, URL)")
         parser.add_argument("--openid", default="o_simulated_user", help="the sender")
         parser.add_argument("--encrypt", action="store_true", help="seal the push with AES (safe mode)")
-        parser.add_argument("--url", default=DEFAULT_URL, help=f"the webhook (default {DEFAULT_URL})")
+        parser.add_argument(
+            "--url",
+            help=f"the webhook (default {DEFAULT_URLS[0]}, or {DEFAULT_URLS[1]} when nothing listens on port 8000)",
+        )
         parser.add_argument("--in-process", action="store_true", help="handle it in this process, no server needed")
 
     def handle(self, *args, **options):
@@ -60,12 +69,14 @@ class Command(BaseCommand):
         if options["echostr"] is not None:
             return self._url_check(push, options)
         fields = self._fields(push, options)
-        target = "this process" if options["in_process"] else options["url"]
+        target = "this process" if options["in_process"] else options["url"] or " or ".join(DEFAULT_URLS)
         self.stdout.write(
             f"→ {fields['MsgType']} {fields.get('Event', '')} to {target} ({push.mode})".replace("  ", " ")
         )
-        status, body = self._send(options, *push.sign(fields))
+        status, body, failure = self._send(options, *push.sign(fields))
         self._show(push, status, body)
+        if failure:  # DEBUG on the server: the handler raised, or returned what cannot be a reply
+            self.stderr.write(f"! handler error: {unquote(failure)} (the server's log has the traceback)")
 
     def _fields(self, push, options):
         if options["event"]:
@@ -83,6 +94,7 @@ class Command(BaseCommand):
         return push.text_fields(options["text"])
 
     def _send(self, options, query, body=None):
+        """``(status, body, X-WeChat-Handler-Error or None)`` of the push."""
         if options["in_process"]:
             from wechat.webhook import webhook
 
@@ -90,18 +102,33 @@ class Command(BaseCommand):
             path = f"/wechat/?{query}"
             request = factory.post(path, body, content_type="text/xml") if body is not None else factory.get(path)
             response = webhook(request)
-            return response.status_code, response.content
-        request = urllib.request.Request(f"{options['url']}?{query}", data=body, headers={"Content-Type": "text/xml"})
+            return response.status_code, response.content, response.headers.get(ERROR_HEADER)
+        urls = [options["url"]] if options["url"] else DEFAULT_URLS
+        for url in urls:
+            answer = self._post(url, query, body)
+            if answer is not None:
+                return answer
+        raise CommandError(
+            f"Cannot reach {' or '.join(urls)}: nothing listens there. Is the server running? "
+            "Start it (runserver), or give its webhook with --url."
+        )
+
+    def _post(self, url, query, body):
+        """``(status, body, handler error)`` of the push to ``url``; None when nothing listens there (none sent)."""
+        request = urllib.request.Request(f"{url}?{query}", data=body, headers={"Content-Type": "text/xml"})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
+                return response.status, response.read(), response.headers.get(ERROR_HEADER)
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
+            return error.code, error.read(), None
         except (urllib.error.URLError, OSError) as error:
-            raise CommandError(f"Cannot reach {options['url']}: {error}. Is the server running?") from None
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, ConnectionRefusedError):
+                return None
+            raise CommandError(f"Cannot reach {url}: {reason}. Is the server running? (--url)") from None
 
     def _url_check(self, push, options):
-        status, body = self._send(options, push.url_check(echostr=options["echostr"]))
+        status, body, _ = self._send(options, push.url_check(echostr=options["echostr"]))
         if status == 200 and body.decode() == options["echostr"]:
             self.stdout.write(self.style.SUCCESS(f"URL check OK: the server echoed {options['echostr']}"))
         else:
