@@ -24,28 +24,21 @@ def import_autoreply():
 def rules_from(info):
     """``(import_key, fields, articles)`` for every rule in WeChat's answer."""
     found = []
-    welcome = info.get("add_friend_autoreply_info")
-    if welcome:
-        fields, articles = reply_fields(welcome)
-        enabled = bool(info.get("is_add_friend_reply_open", 1))
-        found.append(
-            (
-                "wechat:subscribe",
-                {"name": "关注欢迎语（微信导入）", "match_kind": "subscribe", "enabled": enabled, **fields},
-                articles,
+    # WeChat's welcome on subscribe and its default reply: (its field, its on/off switch, our rule).
+    for field, switch, match_kind, name in (
+        ("add_friend_autoreply_info", "is_add_friend_reply_open", "subscribe", "关注欢迎语（微信导入）"),
+        ("message_default_autoreply_info", "is_autoreply_open", "default", "默认回复（微信导入）"),
+    ):
+        if info.get(field):
+            fields, articles = reply_fields(info[field])
+            enabled = bool(info.get(switch, 1))
+            found.append(
+                (
+                    f"wechat:{match_kind}",
+                    {"name": name, "match_kind": match_kind, "enabled": enabled, **fields},
+                    articles,
+                )
             )
-        )
-    default = info.get("message_default_autoreply_info")
-    if default:
-        fields, articles = reply_fields(default)
-        enabled = bool(info.get("is_autoreply_open", 1))
-        found.append(
-            (
-                "wechat:default",
-                {"name": "默认回复（微信导入）", "match_kind": "default", "enabled": enabled, **fields},
-                articles,
-            )
-        )
     keyword_rules = (info.get("keyword_autoreply_info") or {}).get("list") or []
     for wechat_rule in keyword_rules:
         replies = wechat_rule.get("reply_list_info") or []
