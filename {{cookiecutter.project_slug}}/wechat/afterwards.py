@@ -73,10 +73,6 @@ def start():
     request_finished.connect(flush_due, dispatch_uid="wechat.afterwards.flush_due.finished")
 
 
-def batching():
-    return _state["on"]
-
-
 def waiting():
     """How many items wait, in every batch of this process."""
     return sum(len(batch) for batch in _batches)
