@@ -1,5 +1,6 @@
-"""Docs that cannot drift: the site builds strictly, every prompt and every setting is documented,
-and every command in getting started runs."""
+"""Docs that cannot drift: the site builds strictly in both languages, with a language switch, copy buttons
+and a search that finds API names; every page says the same in Chinese and English; every prompt and every
+setting is documented; and every command in getting started runs."""
 
 import json
 import os
@@ -19,22 +20,201 @@ from .conftest import TEMPLATE
 
 DOCS = TEMPLATE / "docs"
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
-GETTING_STARTED = [DOCS / "getting-started.md", DOCS / "en" / "getting-started.md"]
-SETTINGS_PAGES = [DOCS / "settings.md", DOCS / "en" / "settings.md"]
+GETTING_STARTED = [DOCS / "getting-started.md", DOCS / "getting-started.en.md"]
+SETTINGS_PAGES = [DOCS / "settings.md", DOCS / "settings.en.md"]
 
 
 def bash_blocks(path):
     return re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
 
 
-def test_site_builds_without_warnings(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site, built once with `mkdocs build --strict`."""
+    site_dir = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=TEMPLATE,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return site_dir
+
+
+def test_site_builds_without_warnings(site):
+    assert (site / "index.html").is_file()
+
+
+# -- Two languages: page.md is Chinese (the default), page.en.md English --------------------
+def nav_pages():
+    config = (TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8")
+    return re.findall(r"^  - [^:]+: (\S+\.md)$", config, re.M)
+
+
+def test_every_page_is_in_the_nav_in_both_languages():
+    pages = nav_pages()
+    assert "index.md" in pages and "handlers.md" in pages, pages
+    files = {path.name for path in DOCS.glob("*.md")}
+    chinese = {name for name in files if not name.endswith(".en.md")}
+    assert sorted(chinese) == sorted(pages), "every Chinese page is in the nav, and nothing else"
+    assert sorted(files - chinese) == sorted(page[: -len(".md")] + ".en.md" for page in pages)
+    assert not [path for path in DOCS.rglob("*") if path.is_dir()], "no folders: one language per file suffix"
+
+
+def page_html(site, page, language):
+    stem = page[: -len(".md")]
+    path = site / ("en" if language == "en" else "") / ("" if stem == "index" else stem) / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_both_languages_are_built_with_a_switch_between_them(site, page):
+    chinese, english = page_html(site, page, "zh"), page_html(site, page, "en")
+    assert '<html lang="zh"' in chinese and '<html lang="en"' in english
+    for html in (chinese, english):
+        switch = dict(re.findall(r'<a href="([^"]+)" hreflang="(zh|en)" class="md-select__link">', html)[::1])
+        hreflangs = set(re.findall(r'hreflang="(zh|en)" class="md-select__link"', html))
+        assert hreflangs == {"zh", "en"}, "the language selector offers both languages"
+        assert switch
+    # Each page's own title is in its own language.
+    assert re.search(r"<h1[^>]*>[^<]*[\u4e00-\u9fff]", chinese) or page == "index.md"
+    assert not re.search(r"<h1[^>]*>[^<]*[\u4e00-\u9fff]", english)
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_both_languages_have_the_same_anchors(site, page):
+    # Links such as handlers.md#slow-handlers work in either language.
+    def anchors(html):
+        return re.findall(r'<h[2-6] id="([^"]+)"', html)
+
+    assert anchors(page_html(site, page, "zh")) == anchors(page_html(site, page, "en"))
+
+
+def fenced_blocks(text):
+    return re.findall(r"^```.*?^```", text, re.S | re.M)
+
+
+def blocks_outside_code(text):
+    return [block for block in re.split(r"\n\s*\n", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)) if block.strip()]
+
+
+def code(block):
+    """A code block without its comments, which may be translated; a text block is only its kind."""
+    kind = block.split("\n", 1)[0]
+    if kind == "```text":
+        return kind
+    return [re.sub(r"\s*(?:#|//) .*$|\s*#$", "", line) for line in block.splitlines()]
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def prose(block):
+    """A block's words, without code spans and link targets."""
+    return re.sub(r"\]\([^)]*\)", "]", re.sub(r"`[^`]*`", "", block))
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_both_languages_keep_every_command_and_table(page):
+    chinese = (DOCS / page).read_text(encoding="utf-8")
+    english = (DOCS / page.replace(".md", ".en.md")).read_text(encoding="utf-8")
+    assert [code(block) for block in fenced_blocks(chinese)] == [code(block) for block in fenced_blocks(english)]
+    for pattern in (r"^\|", r"^#+ ", r"^(?:- |\d+\. )"):
+        assert len(re.findall(pattern, chinese, re.M)) == len(re.findall(pattern, english, re.M)), pattern
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_no_paragraph_is_doubled(page):
+    chinese = (DOCS / page).read_text(encoding="utf-8")
+    english = (DOCS / page.replace(".md", ".en.md")).read_text(encoding="utf-8")
+    # An English page quotes Chinese labels (菜单名, 按钮) in running English; a Chinese block is a leftover.
+    for block in blocks_outside_code(english):
+        han, letters = len(HAN.findall(prose(block))), len(re.findall(r"[A-Za-z]", prose(block)))
+        assert han <= letters * 0.4, block[:200]
+    # A Chinese page has no English sentence: eight English words in a row outside code.
+    for block in blocks_outside_code(chinese):
+        if block.startswith("<!--"):
+            continue
+        assert not re.search(r"(?:[A-Za-z']+[,;:]? ){7}[A-Za-z']+", prose(block)), block[:200]
+
+
+def test_code_blocks_have_copy_buttons(site):
+    config = re.search(r'<script id="__config" type="application/json">(.*?)</script>', page_html(site, "index.md", "zh"))
+    assert "content.code.copy" in json.loads(config.group(1))["features"]
+
+
+# -- Search finds API names -------------------------------------------------------------------
+SEARCHED = {
+    "wechat_simulate": "developer-tools",
+    "jwt_required": "miniprogram",
+    "WECHAT_TOKEN": "settings",
+    "router.text": "handlers",
+}
+
+
+def search_index(site):
+    return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("term", SEARCHED)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_search_index_holds_api_names_as_whole_words(site, term, language):
+    # Tokenised as the browser's lunr does it, with the site's separator: the name is one word of the page.
+    index = search_index(site)
+    separator = re.compile(index["config"]["separator"])
+    page = ("en/" if language == "en" else "") + SEARCHED[term] + "/"
+    words = set()
+    for doc in index["docs"]:
+        if doc["location"].split("#")[0] == page:
+            text = re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"])
+            words |= {word.lower() for word in separator.split(text)}
+    assert words, f"{page} is not in the search index"
+    assert term.lower() in words
+    assert "stemmer" not in index["config"]["pipeline"], "a stemmer cuts wechat_simulate to wechat_simul"
+
+
+def test_search_index_segments_chinese(site):
+    index = search_index(site)
+    text = next(doc["text"] for doc in index["docs"] if doc["location"] == "developer-tools/")
+    assert "\u200b" in text, "jieba cuts Chinese into words at build time"
+
+
+@pytest.mark.slow
+def test_search_box_finds_an_api_name_in_the_browser(site):
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                for path, expected in (("/", "/developer-tools/"), ("/en/", "/en/developer-tools/")):
+                    page.goto(f"http://127.0.0.1:{port}{path}")
+                    page.locator("input.md-search__input").click()
+                    page.keyboard.type("wechat_simulate")
+                    results = page.locator(".md-search-result__item > a")
+                    results.first.wait_for(timeout=20000)
+                    links = [link.get_attribute("href") for link in results.all()]
+                    assert any(expected + "?h=wechat_simulate" in link for link in links), links
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("page", GETTING_STARTED, ids=lambda path: str(path.relative_to(DOCS)))
