@@ -68,15 +68,23 @@ def page_html(site, page, language):
     return path.read_text(encoding="utf-8")
 
 
+def switch(html):
+    return {
+        lang: href for href, lang in re.findall(r'<a href="([^"]+)" hreflang="(\w+)" class="md-select__link">', html)
+    }
+
+
 @pytest.mark.parametrize("page", nav_pages())
 def test_both_languages_are_built_with_a_switch_between_them(site, page):
     chinese, english = page_html(site, page, "zh"), page_html(site, page, "en")
     assert '<html lang="zh"' in chinese and '<html lang="en"' in english
-    for html in (chinese, english):
-        switch = dict(re.findall(r'<a href="([^"]+)" hreflang="(zh|en)" class="md-select__link">', html)[::1])
-        hreflangs = set(re.findall(r'hreflang="(zh|en)" class="md-select__link"', html))
-        assert hreflangs == {"zh", "en"}, "the language selector offers both languages"
-        assert switch
+    # The selector on each page leads to the same page in the other language.
+    if page == "index.md":  # the plugin links the home pages from the site's root
+        assert switch(chinese) == switch(english) == {"zh": "/", "en": "/en/"}
+        return
+    target = page[: -len(".md")] + "/"
+    assert switch(chinese) == {"zh": "./", "en": "../" * target.count("/") + "en/" + target}
+    assert switch(english) == {"zh": "../" * (target.count("/") + 1) + target, "en": "./"}
     # Each page's own title is in its own language.
     assert re.search(r"<h1[^>]*>[^<]*[\u4e00-\u9fff]", chinese) or page == "index.md"
     assert not re.search(r"<h1[^>]*>[^<]*[\u4e00-\u9fff]", english)
@@ -96,7 +104,9 @@ def fenced_blocks(text):
 
 
 def blocks_outside_code(text):
-    return [block for block in re.split(r"\n\s*\n", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)) if block.strip()]
+    return [
+        block for block in re.split(r"\n\s*\n", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)) if block.strip()
+    ]
 
 
 def code(block):
@@ -140,7 +150,9 @@ def test_no_paragraph_is_doubled(page):
 
 
 def test_code_blocks_have_copy_buttons(site):
-    config = re.search(r'<script id="__config" type="application/json">(.*?)</script>', page_html(site, "index.md", "zh"))
+    config = re.search(
+        r'<script id="__config" type="application/json">(.*?)</script>', page_html(site, "index.md", "zh")
+    )
     assert "content.code.copy" in json.loads(config.group(1))["features"]
 
 
