@@ -11,7 +11,7 @@ from either directly, and the project runs on both::
 
     send_report.enqueue("o_user")
 
-The backend is the ``TASKS`` setting (``wechat.environment.tasks_settings``): a table in
+The backend is the ``TASKS`` setting (written out in the project's settings): a table in
 the project's database, or RQ on the Redis of ``CACHE_URL``. ``manage.py wechat_worker``
 (``app.py wechat_worker``) runs the enqueued tasks.
 """

@@ -1,6 +1,6 @@
 """``manage.py wechat_worker`` (``app.py wechat_worker``): runs the enqueued tasks, whatever the backend.
 
-One command for both task queues (``TASKS``, see ``wechat.environment.tasks_settings``): a
+One command for both task queues (``TASKS``, written out in the project's settings): a
 table in the database (django-tasks-db) or RQ on Redis (django-tasks-rq). It loops:
 
 1. ``wechat.deferred.sweep()`` puts back on the queue the work whose worker died mid-task
