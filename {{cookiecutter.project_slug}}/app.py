@@ -180,6 +180,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 # ---------------------------------------------------------------------------
 # URLs: enter http(s)://<your host>/wechat/ on WeChat's server configuration page.
 # ---------------------------------------------------------------------------
+{%- if cookiecutter.__jssdk == "True" %}
+import wechat.jssdk
+{%- endif %}
+{%- if cookiecutter.__oauth == "True" %}
+import wechat.oauth
+{%- endif %}
+import wechat.urls
+
+
 class AdminURLs:
     """``admin.site.urls``, built on the first request: this file is read as the settings, before the apps load."""
 
@@ -190,10 +199,21 @@ class AdminURLs:
         return admin.site.get_urls()
 
 
+# /wechat/: the webhook (and the dev console in DEBUG), then the features chosen when the project was generated.
+wechat_urls = [
+    *wechat.urls.urlpatterns,
+{%- if cookiecutter.__jssdk == "True" %}
+    *wechat.jssdk.urlpatterns,  # the JSSDK's wx.config: /wechat/jssdk/config/, /wechat/jssdk/config.js
+{%- endif %}
+{%- if cookiecutter.__oauth == "True" %}
+    *wechat.oauth.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
+{%- endif %}
+]
+
 urlpatterns = [
     path("", home),
     path("admin/", (AdminURLs(), "admin", "admin")),  # 管理后台 /admin/: first `python app.py createsuperuser`
-    path("wechat/", include("wechat.urls")),
+    path("wechat/", include((wechat_urls, "wechat"))),
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram")),
 {%- endif %}

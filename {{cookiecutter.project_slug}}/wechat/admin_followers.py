@@ -7,8 +7,6 @@
   and "同步全部关注者", which queues the full sync (``wechat.followers``) for the task worker.
 """
 
-from importlib.util import find_spec
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -21,8 +19,9 @@ from .conf import app_settings
 from .exceptions import ServiceUnavailable
 from .models import FollowerSync, WeChatTag, WeChatUser
 
-# An official-account project (official_account or both): the follower sync is there.
-OFFICIAL_ACCOUNT = find_spec("wechat.management.commands.wechat_sync_users") is not None
+# An official-account project (official_account or both): tags and the follower sync. False in a
+# mini_program project (set when the project is generated).
+OFFICIAL_ACCOUNT = True
 TAGGING_BATCH = 50  # tags/members/batchtagging's limit
 
 # What WeChat's refusals mean, for the people who edit followers.
