@@ -92,6 +92,24 @@ def startup_errors_in_one_line():
     sys.excepthook = hook
 
 
+def settings_load_or_exit():
+    """Load Django's settings now; on a setup error, one line saying what to do and exit status 1.
+
+    ``gunicorn.conf.py`` calls it before any worker starts: without it each worker would print
+    the whole traceback and gunicorn would stop with "Worker failed to boot".
+    """
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reading a setting imports the settings module)
+    except Exception as error:
+        message = explain_startup_error(type(error), error, error.__traceback__)
+        if message is None:
+            raise
+        sys.stderr.write(f"Error: {message}\n")
+        sys.exit(1)
+
+
 MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 
 
