@@ -72,7 +72,7 @@ def remove_jssdk():
 
 def remove_oauth():
     remove(
-        "wechat/oauth.py",
+        "wechat/oauth",
         "wechat/templates/wechat/oauth_declined.html",
         "wechat/templates/wechat/oauth_unavailable.html",
         "tests/test_oauth.py",
@@ -128,8 +128,9 @@ def remove_autoreply_admin():
 
 def remove_mini_program():
     remove(
-        "wechat/miniprogram.py",
+        "wechat/miniprogram",
         "wechat/jwt_auth.py",
+        "wechat/middleware.py",
         "wechat/drf.py",
         "tests/test_miniprogram.py",
         "tests/test_fuzz_miniprogram.py",

@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+{%- if cookiecutter.__miniprogram == "True" %}
+    "wechat.middleware.WeChatSessionMiddleware",  # saves request.wechat_session (the mini program's), DRF views too
+{%- endif %}
 ]
 TEMPLATES = [
     {
@@ -184,7 +187,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 import wechat.jssdk
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
-import wechat.oauth
+import wechat.oauth.urls
 {%- endif %}
 import wechat.urls
 
@@ -206,7 +209,7 @@ wechat_urls = [
     *wechat.jssdk.urlpatterns,  # the JSSDK's wx.config: /wechat/jssdk/config/, /wechat/jssdk/config.js
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
-    *wechat.oauth.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
+    *wechat.oauth.urls.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
 {%- endif %}
 ]
 
@@ -215,7 +218,7 @@ urlpatterns = [
     path("admin/", (AdminURLs(), "admin", "admin")),  # 管理后台 /admin/: first `python app.py createsuperuser`
     path("wechat/", include((wechat_urls, "wechat"))),
 {%- if cookiecutter.__miniprogram == "True" %}
-    path("api/miniprogram/", include("wechat.miniprogram")),
+    path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", me, name="me"),

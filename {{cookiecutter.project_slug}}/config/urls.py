@@ -6,7 +6,7 @@ import pages
 import wechat.jssdk
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
-import wechat.oauth
+import wechat.oauth.urls
 {%- endif %}
 import wechat.urls
 
@@ -17,7 +17,7 @@ wechat_urls = [
     *wechat.jssdk.urlpatterns,  # the JSSDK's wx.config: /wechat/jssdk/config/, /wechat/jssdk/config.js
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
-    *wechat.oauth.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
+    *wechat.oauth.urls.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
 {%- endif %}
 ]
 
@@ -27,7 +27,7 @@ urlpatterns = [
     # The URL to enter on WeChat's server configuration page: http(s)://<your host>/wechat/
     path("wechat/", include((wechat_urls, "wechat"))),
 {%- if cookiecutter.__miniprogram == "True" %}
-    path("api/miniprogram/", include("wechat.miniprogram")),
+    path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", pages.me, name="me"),

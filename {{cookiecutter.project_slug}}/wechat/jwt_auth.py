@@ -20,7 +20,6 @@ the shape this module issues, is a 401 with the reason, never a 500.
 With Django REST framework, use ``wechat.drf.JWTAuthentication``.
 """
 
-import functools
 import logging
 import re
 import time
@@ -33,7 +32,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .conf import app_settings
-from .exceptions import CacheUnavailable, shared_cache
+from .decorators import View, guard_view
+from .exceptions import shared_cache
+from .middleware import save_wechat_session
 from .store import UserStore
 
 logger = logging.getLogger("wechat.miniprogram")
@@ -185,16 +186,14 @@ def unauthorized(reason):
     return response
 
 
-def jwt_required(view):
+def jwt_required(view: View) -> View:
     """Run ``view`` with ``request.wechat_user`` and ``request.wechat_session``; 401 JSON without a valid token.
 
-    The view is exempt from CSRF checks: the token travels in a header a foreign page cannot set.
-    503 JSON while JWT_SECRET_KEY is empty.
+    Works on plain and ``async def`` views. The view is exempt from CSRF checks: the token travels
+    in a header a foreign page cannot set. 503 JSON while JWT_SECRET_KEY is empty.
     """
 
-    @csrf_exempt
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def check(request):
         try:
             request.wechat_user = authenticate(request)
         except InvalidToken as exc:
@@ -202,11 +201,6 @@ def jwt_required(view):
         except SigningKeyMissing:
             return unconfigured()
         request.wechat_session = session_for(request.wechat_user)
-        response = view(request, *args, **kwargs)
-        try:
-            request.wechat_session.save()
-        except CacheUnavailable:
-            logger.error("Could not save the session of %s: the shared cache is unavailable", request.wechat_user)
-        return response
+        return None
 
-    return wrapper
+    return csrf_exempt(guard_view(view, check, finish=save_wechat_session))

@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+{%- if cookiecutter.__miniprogram == "True" %}
+    "wechat.middleware.WeChatSessionMiddleware",  # saves request.wechat_session (the mini program's), DRF views too
+{%- endif %}
 ]
 
 ROOT_URLCONF = "config.urls"
