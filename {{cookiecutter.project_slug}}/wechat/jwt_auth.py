@@ -26,6 +26,7 @@ import time
 import uuid
 
 import jwt
+from asgiref.sync import iscoroutinefunction
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
@@ -193,6 +194,8 @@ def jwt_required(view: View) -> View:
     in a header a foreign page cannot set. 503 JSON while JWT_SECRET_KEY is empty.
     """
 
+    preload = iscoroutinefunction(view)
+
     def check(request):
         try:
             request.wechat_user = authenticate(request)
@@ -201,6 +204,8 @@ def jwt_required(view: View) -> View:
         except SigningKeyMissing:
             return unconfigured()
         request.wechat_session = session_for(request.wechat_user)
+        if preload:  # an async view reads it in the event loop, where the cache (maybe a table) cannot be read
+            request.wechat_session.load()
         return None
 
     return csrf_exempt(guard_view(view, check, finish=save_wechat_session))

@@ -61,6 +61,10 @@ class UserStore(MutableMapping):
                 self._expiry = stored.get("expiry")
         return self._data
 
+    def load(self):
+        """Read the stored data now (for an async view, which must not read the cache itself)."""
+        self.data  # noqa: B018
+
     @property
     def accessed(self):
         return self._data is not None or self._expiry_changed
