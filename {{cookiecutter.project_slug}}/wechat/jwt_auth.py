@@ -24,12 +24,13 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 import jwt
 from asgiref.sync import iscoroutinefunction
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .conf import app_settings
@@ -59,7 +60,7 @@ class SigningKeyMissing(ImproperlyConfigured):
     """JWT_SECRET_KEY is empty: no token is signed or accepted (views answer 503)."""
 
 
-def signing_key():
+def signing_key() -> str:
     """The JWT key; SigningKeyMissing when it is empty (it never falls back to SECRET_KEY)."""
     key = app_settings.JWT_SECRET_KEY
     if not key:
@@ -73,7 +74,7 @@ def unconfigured():
     return JsonResponse({"error": "the server's JWT_SECRET_KEY is not configured, try again later"}, status=503)
 
 
-def issue_tokens(user):
+def issue_tokens(user: Any) -> dict[str, Any]:
     """The login answer: ``{"access_token", "refresh_token", "token_type", "expires_in"}``."""
     return {
         "access_token": _encode(user, ACCESS, app_settings.JWT_ACCESS_TTL),
@@ -97,7 +98,7 @@ def _encode(user, kind, ttl):
     return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
 
 
-def decode(token, kind):
+def decode(token: str, kind: str) -> dict[str, Any]:
     """The claims of a valid token of ``kind``; InvalidToken otherwise (SigningKeyMissing without a key)."""
     key = signing_key()
     if len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
@@ -153,7 +154,7 @@ def user_for(claims):
     return user
 
 
-def use_refresh_token(token):
+def use_refresh_token(token: str) -> Any:
     """The user of a refresh token, which then cannot be used again."""
     claims = decode(token, REFRESH)
     with shared_cache():
@@ -171,17 +172,17 @@ def bearer_token(request):
     return token.strip()
 
 
-def authenticate(request):
+def authenticate(request: HttpRequest) -> Any:
     """The WeChatUser of the request's access token; InvalidToken otherwise."""
     return user_for(decode(bearer_token(request), ACCESS))
 
 
-def session_for(user):
+def session_for(user: Any) -> UserStore:
     """The user's server-side session dict (``request.wechat_session``)."""
     return UserStore(f"wechat:session:{user.app_id}:{user.openid}", app_settings.MINIPROGRAM_SESSION_AGE)
 
 
-def unauthorized(reason):
+def unauthorized(reason: str) -> JsonResponse:
     response = JsonResponse({"error": "unauthorized", "message": reason}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="miniprogram"'
     return response

@@ -13,7 +13,9 @@ value containing ``]]>`` (or a character XML forbids) would break the reply;
 """
 
 import re
+from typing import Any
 
+from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, BaseReply, TextReply
 
 SUCCESS = b"success"
@@ -21,7 +23,7 @@ SUCCESS = b"success"
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def make_reply(result, message):
+def make_reply(result: Any, message: BaseMessage) -> BaseReply | None:
     """The wechatpy reply for a handler's result, or None for ``success``."""
     if result is None or result == "":
         return None
@@ -40,7 +42,7 @@ def make_reply(result, message):
     )
 
 
-def render(reply):
+def render(reply: BaseReply | None) -> bytes:
     """Reply body bytes for a wechatpy reply (or ``success`` for None)."""
     if reply is None:
         return SUCCESS
