@@ -57,7 +57,7 @@ def remove_requirement(package, filename="requirements.txt"):
 
 def remove_full_layout():
     # app.py already holds handlers/examples.py and pages.py (included when rendered).
-    remove("manage.py", "config", "handlers", "pages.py")
+    remove("manage.py", "config", "core", "handlers", "pages.py", "tests/test_core.py")
 
 
 def remove_jssdk():

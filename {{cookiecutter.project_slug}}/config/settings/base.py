@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 {%- else %}
     "django_tasks_db",
 {%- endif %}
+    "core",  # your app: your models (core/models.py), admin pages and views
 ]
 
 MIDDLEWARE = [
