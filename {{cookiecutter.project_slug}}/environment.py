@@ -1,7 +1,6 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Helpers for the project's settings (``config/settings/`` or ``app.py``): database, cache, logging, keys.
-
-Part of the cookiecutter-wechat-django template; update it with cruft (``cruft update``).
-模板自带文件：请用 cruft 更新，不要直接修改。
 
 The settings modules write every setting out by name (``grep WECHAT_TOKEN`` finds
 it); these helpers build the few values that take more than one line, so that an

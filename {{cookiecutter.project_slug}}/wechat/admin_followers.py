@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Followers in the admin: 微信用户 (official-account followers and mini-program users) and 用户标签.
 
 - The list: search by OpenID, UnionID, remark or nickname; filter by app, subscribed, tag.

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``wechat_oauth`` and ``WeChatOAuthMixin``: views that run with ``request.wechat_user``, after WeChat's OAuth.
 
 A visitor without a WeChat user in their session is sent to WeChat's authorize page
