@@ -32,6 +32,23 @@ def remove(*paths):
             target.unlink()
 
 
+def edit_line(path, line, replacement=None):
+    """Replace (or, without ``replacement``, remove) a line the template ships, with the comment lines just above it."""
+    target = PROJECT / path
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, text in enumerate(lines) if text.rstrip("\n") == line)  # StopIteration: the template changed
+    if replacement is not None:
+        lines[index] = replacement + "\n"
+    else:
+        start = index
+        while start > 0 and lines[start - 1].startswith("#"):
+            start -= 1
+        if start > 0 and not lines[start - 1].strip():
+            start -= 1  # the blank line before the block
+        del lines[start : index + 1]
+    target.write_text("".join(lines), encoding="utf-8")
+
+
 def remove_requirement(package, filename="requirements.txt"):
     requirements = PROJECT / filename
     lines = requirements.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -40,7 +57,7 @@ def remove_requirement(package, filename="requirements.txt"):
 
 def remove_full_layout():
     # app.py already holds handlers/examples.py and pages.py (included when rendered).
-    remove("manage.py", "config", "handlers", "pages.py")
+    remove("manage.py", "config", "core", "handlers", "pages.py", "tests/test_core.py")
 
 
 def remove_jssdk():
@@ -55,7 +72,7 @@ def remove_jssdk():
 
 def remove_oauth():
     remove(
-        "wechat/oauth.py",
+        "wechat/oauth",
         "wechat/templates/wechat/oauth_declined.html",
         "wechat/templates/wechat/oauth_unavailable.html",
         "tests/test_oauth.py",
@@ -89,6 +106,11 @@ def remove_materials():
 def remove_follower_sync():
     # wechat/followers.py stays: the webhook hands it every event, and it ignores what is not a follow.
     remove("wechat/management/commands/wechat_sync_users.py", "tests/test_followers.py")
+    edit_line("wechat/admin_followers.py", "OFFICIAL_ACCOUNT = True", "OFFICIAL_ACCOUNT = False")
+
+
+def remove_official_account_admin():
+    edit_line("wechat/admin.py", "from . import admin_materials, admin_menus, admin_rules  # noqa: E402, F401")
 
 
 def remove_autoreply_admin():
@@ -106,8 +128,9 @@ def remove_autoreply_admin():
 
 def remove_mini_program():
     remove(
-        "wechat/miniprogram.py",
+        "wechat/miniprogram",
         "wechat/jwt_auth.py",
+        "wechat/middleware.py",
         "wechat/drf.py",
         "tests/test_miniprogram.py",
         "tests/test_fuzz_miniprogram.py",
@@ -213,6 +236,7 @@ def main():
         remove_follower_sync()
         remove_autoreply_admin()
         remove_materials()
+        remove_official_account_admin()
     if not MINI_PROGRAM:
         remove_mini_program()
     remove_empty_folders()

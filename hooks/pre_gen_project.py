@@ -19,7 +19,19 @@ CHOICES = {
 }
 BOOLEANS = ("use_jssdk", "use_oauth")
 # Top-level names the generated project already uses for itself.
-RESERVED_SLUGS = {"app", "config", "handlers", "tests", "wechat", "django", "environ", "test"}
+RESERVED_SLUGS = {
+    "app",
+    "config",
+    "core",
+    "environment",
+    "handlers",
+    "pages",
+    "tests",
+    "wechat",
+    "django",
+    "environ",
+    "test",
+}
 
 
 def fail(message):

@@ -239,7 +239,7 @@ def test_every_prompt_is_documented(page):
 
 # -- The settings reference ----------------------------------------------------------------
 ENV_READ = re.compile(r'\benv\.(?:str|bool|int|float|list|db_url|cache_url|url)\(\s*"([A-Z][A-Z0-9_]*)"')
-SECRET_READ = re.compile(r'\bsecret_setting\(\s*env,\s*"([A-Z][A-Z0-9_]*)"')  # wechat/environment.py's helper
+SECRET_READ = re.compile(r'\bsecret_setting\(\s*env,\s*"([A-Z][A-Z0-9_]*)"')  # environment.py's helper
 OS_ENV_READ = re.compile(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]*)"')
 WECHAT_SETTING = re.compile(r'self\._get\(\s*"([A-Z][A-Z0-9_]*)"')
 SETTING = re.compile(r'getattr\(settings,\s*"([A-Z][A-Z0-9_]*)"\s*[,)]')

@@ -52,7 +52,7 @@ def test_files_match_the_answers(project):
     features = {
         "wechat/jssdk.py": official_account and answers["use_jssdk"],
         "templates/jssdk_demo.html": official_account and answers["use_jssdk"],
-        "wechat/oauth.py": official_account and answers["use_oauth"],
+        "wechat/oauth/decorators.py": official_account and answers["use_oauth"],
         "wechat/management/commands/wechat_menu.py": official_account,
         "wechat/management/commands/wechat_sync_users.py": official_account,
         "tests/test_followers.py": official_account,
@@ -66,8 +66,11 @@ def test_files_match_the_answers(project):
         "wechat/materials.py": official_account,
         "wechat/admin_materials.py": official_account,
         "pages.py": not single,
-        "wechat/miniprogram.py": answers["wechat_app_type"] != "official_account",
+        "core/models.py": not single,
+        "tests/test_core.py": not single,
+        "wechat/miniprogram/views.py": answers["wechat_app_type"] != "official_account",
         "wechat/jwt_auth.py": answers["wechat_app_type"] != "official_account",
+        "wechat/middleware.py": answers["wechat_app_type"] != "official_account",
     }
     for feature, wanted in features.items():
         assert (path / feature).exists() == wanted, feature

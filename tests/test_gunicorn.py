@@ -56,3 +56,17 @@ def test_gunicorn_serves_echostr_plain_and_encrypted_pushes(tmp_path, answers):
     first, *retries = results["retries"]
     assert "retried 你好" in first["Content"]
     assert retries == [first] * 4  # same reply, CreateTime included: the handler ran once
+
+
+@pytest.mark.parametrize("layout", ["full", "single_file"])
+def test_a_missing_key_stops_gunicorn_with_one_line_saying_what_to_set(tmp_path, layout):
+    project = generate(tmp_path, layout=layout)
+    (project / ".env").unlink()  # a server whose environment lacks the key
+    app = "app" if layout == "single_file" else "config.wsgi"
+    env = {"DJANGO_ALLOWED_HOSTS": "example.com", **production_env(project)}
+    started = run(project, "-m", "gunicorn", app, "--workers", "2", "--bind", "127.0.0.1:0", timeout=60, **env)
+    assert started.returncode == 1
+    assert "Traceback" not in started.stderr and "Worker failed to boot" not in started.stderr, started.stderr
+    errors = [line for line in started.stderr.splitlines() if "[INFO]" not in line]  # gunicorn's "Starting gunicorn"
+    assert len(errors) == 1 and errors[0].startswith("Error: DJANGO_SECRET_KEY is not set."), started.stderr
+    assert len(started.stderr.splitlines()) <= 2, started.stderr

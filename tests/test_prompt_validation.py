@@ -51,7 +51,7 @@ def derived_slug(project_name):
 def slug_rule_passes(slug):
     """The pre-generation hook's own rule for project_slug."""
     hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
-    reserved = ast.literal_eval(re.search(r"RESERVED_SLUGS = (\{.*\})", hook).group(1))
+    reserved = ast.literal_eval(re.search(r"RESERVED_SLUGS = (\{.*?\})", hook, re.S).group(1))
     return bool(re.fullmatch(r"[a-z_][a-z0-9_]*", slug)) and not keyword.iskeyword(slug) and slug not in reserved
 
 

@@ -168,7 +168,7 @@ def forge(claims, key):
 USER = """
 import json
 from wechat.conf import app_settings
-from wechat.environment import PUBLISHED_SECRETS
+from environment import PUBLISHED_SECRETS
 from wechat.models import WeChatUser
 user = WeChatUser.objects.create(app_id=app_settings.MINIPROGRAM_APP_ID, openid="o_victim")
 print(json.dumps({"pk": user.pk, "issuer": app_settings.JWT_ISSUER, "published": sorted(PUBLISHED_SECRETS)}))

@@ -15,25 +15,23 @@ import secrets
 import sys
 from pathlib import Path
 
+import django
 import environ
 from django.urls import include, path
 
-from wechat.environment import (
+from environment import (
     cache_settings,
     database_settings,
-    https_settings,
     logging_settings,
-{%- if cookiecutter.__miniprogram == "True" %}
-    miniprogram_settings,
-{%- endif %}
     read_env_file,
+{%- if cookiecutter.cache == "redis" %}
+    rq_queue_url,
+{%- endif %}
     running_tests,
     secret_setting,
     startup_errors_in_one_line,
-    task_apps,
-    tasks_settings,
-    wechat_settings,
 )
+from wechat import defaults
 
 # ---------------------------------------------------------------------------
 # Settings 配置 (environment variables, or a .env file next to this one)
@@ -61,7 +59,17 @@ elif DEBUG:  # development: the keys of the .env written when the project was ge
 else:  # production: refuses to start without host names and random secret keys
     SECRET_KEY = secret_setting(env, "DJANGO_SECRET_KEY", production=True)
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-    globals().update(https_settings(env))
+    # HTTPS; `python app.py check --deploy` is clean with these. The webhook is exempt from the redirect:
+    # WeChat may push to port 80 and does not follow redirects, and every push is signed anyway.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^wechat/$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ROOT_URLCONF = __name__
 WSGI_APPLICATION = f"{__name__}.application"
@@ -73,7 +81,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
-    *task_apps("{{ cookiecutter.cache }}"),  # Django's Tasks framework and its queue
+    # Django's Tasks framework (django_tasks: its backport, for Django 5.2) and the queue's backend
+    *(["django_tasks"] if django.VERSION < (6, 0) else []),
+{%- if cookiecutter.cache == "redis" %}
+    "django_rq",
+    "django_tasks_rq",
+{%- else %}
+    "django_tasks_db",
+{%- endif %}
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -84,6 +99,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+{%- if cookiecutter.__miniprogram == "True" %}
+    "wechat.middleware.WeChatSessionMiddleware",  # saves request.wechat_session (the mini program's), DRF views too
+{%- endif %}
 ]
 TEMPLATES = [
     {
@@ -111,21 +129,43 @@ AUTH_PASSWORD_VALIDATORS = [
 CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")  # tokens, dedup, context
 # Work that runs later (Django's Tasks framework): {{ "RQ on the Redis of CACHE_URL" if cookiecutter.cache == "redis" else "a table in the database" }}.
 # `python app.py wechat_worker` runs it (`runserver` starts one for you in development).
-globals().update(tasks_settings(env, "{{ cookiecutter.cache }}", "{{ cookiecutter.__cache_url }}"))
+{%- if cookiecutter.cache == "redis" %}
+TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": rq_queue_url(CACHES["default"])}}  # the Redis of CACHE_URL
+# Tasks run in the worker process itself (rq.SimpleWorker): one process, one task, no fork per task.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "rq.SimpleWorker"}
+{%- else %}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # a table in the database
+{%- endif %}
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-globals().update(wechat_settings(env))  # WECHAT_TOKEN, WECHAT_APP_ID, ... (see .env.example)
+# WeChat (see .env.example); each default is in wechat/defaults.py.
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default=defaults.APP_ID)
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default=defaults.APP_SECRET)
+WECHAT_TOKEN = env.str("WECHAT_TOKEN", default=defaults.TOKEN)
+WECHAT_ENCODING_AES_KEY = env.str("WECHAT_ENCODING_AES_KEY", default=defaults.ENCODING_AES_KEY)
+WECHAT_ENCRYPT_MODE = env.str("WECHAT_ENCRYPT_MODE", default=defaults.ENCRYPT_MODE)
+WECHAT_TIMESTAMP_TOLERANCE = env.int("WECHAT_TIMESTAMP_TOLERANCE", default=defaults.TIMESTAMP_TOLERANCE)
+WECHAT_API_BASE_URL = env.str("WECHAT_API_BASE_URL", default=defaults.API_BASE_URL)
+WECHAT_OPEN_BASE_URL = env.str("WECHAT_OPEN_BASE_URL", default=defaults.OPEN_BASE_URL)
+WECHAT_ON_STORE_OUTAGE = env.str("WECHAT_ON_STORE_OUTAGE", default=defaults.ON_STORE_OUTAGE)
+WECHAT_MESSAGE_LOG_DAYS = env.int("WECHAT_MESSAGE_LOG_DAYS", default=defaults.MESSAGE_LOG_DAYS)
 WECHAT_HANDLERS = []  # the handlers are below, in this file
 # The example LLM chatbot below: off (no outside call) until LLM_API_URL is set.
 LLM_API_URL = env.str("LLM_API_URL", default="")  # an OpenAI-compatible chat completions URL
 LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
 {%- if cookiecutter.__miniprogram == "True" %}
-globals().update(miniprogram_settings(env))  # MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_*
+# Mini program
+MINIPROGRAM_APP_ID = env.str("MINIPROGRAM_APP_ID", default=defaults.MINIPROGRAM_APP_ID)
+MINIPROGRAM_APP_SECRET = env.str("MINIPROGRAM_APP_SECRET", default=defaults.MINIPROGRAM_APP_SECRET)
+MINIPROGRAM_FAKE_LOGIN = env.bool("MINIPROGRAM_FAKE_LOGIN", default=defaults.MINIPROGRAM_FAKE_LOGIN)
+JWT_ACCESS_TTL = env.int("JWT_ACCESS_TTL", default=defaults.JWT_ACCESS_TTL)
+JWT_REFRESH_TTL = env.int("JWT_REFRESH_TTL", default=defaults.JWT_REFRESH_TTL)
 if TESTING:
     JWT_SECRET_KEY = secrets.token_urlsafe(50)
 else:  # signs the mini program's tokens: required, as SECRET_KEY
@@ -143,6 +183,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 # ---------------------------------------------------------------------------
 # URLs: enter http(s)://<your host>/wechat/ on WeChat's server configuration page.
 # ---------------------------------------------------------------------------
+{%- if cookiecutter.__jssdk == "True" %}
+import wechat.jssdk
+{%- endif %}
+{%- if cookiecutter.__oauth == "True" %}
+import wechat.oauth.urls
+{%- endif %}
+import wechat.urls
+
+
 class AdminURLs:
     """``admin.site.urls``, built on the first request: this file is read as the settings, before the apps load."""
 
@@ -153,12 +202,23 @@ class AdminURLs:
         return admin.site.get_urls()
 
 
+# /wechat/: the webhook (and the dev console in DEBUG), then the features chosen when the project was generated.
+wechat_urls = [
+    *wechat.urls.urlpatterns,
+{%- if cookiecutter.__jssdk == "True" %}
+    *wechat.jssdk.urlpatterns,  # the JSSDK's wx.config: /wechat/jssdk/config/, /wechat/jssdk/config.js
+{%- endif %}
+{%- if cookiecutter.__oauth == "True" %}
+    *wechat.oauth.urls.urlpatterns,  # web OAuth's callback: /wechat/oauth/callback/
+{%- endif %}
+]
+
 urlpatterns = [
     path("", home),
     path("admin/", (AdminURLs(), "admin", "admin")),  # 管理后台 /admin/: first `python app.py createsuperuser`
-    path("wechat/", include("wechat.urls")),
+    path("wechat/", include((wechat_urls, "wechat"))),
 {%- if cookiecutter.__miniprogram == "True" %}
-    path("api/miniprogram/", include("wechat.miniprogram")),
+    path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", me, name="me"),

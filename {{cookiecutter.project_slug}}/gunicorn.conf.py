@@ -30,3 +30,11 @@ keepalive = 5
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+
+
+def on_starting(server):
+    """Before any worker starts: a missing key or variable ends gunicorn with one line saying what to set."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ 'app' if cookiecutter.layout == 'single_file' else 'config.settings.production' }}")
+    from environment import settings_load_or_exit
+
+    settings_load_or_exit()

@@ -7,7 +7,7 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    from wechat.environment import startup_errors_in_one_line
+    from environment import startup_errors_in_one_line
 
     startup_errors_in_one_line()  # a missing key or database: one line saying what to do
     from django.core.management import execute_from_command_line

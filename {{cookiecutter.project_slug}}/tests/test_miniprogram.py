@@ -7,14 +7,16 @@ import time
 
 import jwt
 import pytest
+from asgiref.sync import iscoroutinefunction
 from django.http import JsonResponse
 from django.test import RequestFactory, override_settings
+from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wechat.drf import JWTAuthentication
-from wechat.jwt_auth import jwt_required
+from wechat.jwt_auth import jwt_required, session_for
 from wechat.models import WeChatUser
 
 # WeChat's documented decryption example (also in wechatpy's tests).
@@ -330,6 +332,55 @@ def test_drf_authentication_class(client, fake_wechat, mp_app_id):
     assert view(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")).data == {"openid": "o_mini_user"}
     assert view(RequestFactory().get("/")).status_code == 401
     assert view(RequestFactory().get("/", HTTP_AUTHORIZATION="Bearer nope")).status_code == 401
+
+
+@jwt_required
+async def async_cart_view(request):
+    cart = request.wechat_session.setdefault("cart", [])
+    cart.append(request.GET["item"])
+    return JsonResponse({"cart": cart, "openid": request.wechat_user.openid})
+
+
+class DRFCart(APIView):
+    """A DRF view writing to request.wechat_session: WeChatSessionMiddleware saves it."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        cart = request._request.wechat_session.setdefault("cart", [])
+        cart.append(request.query_params["item"])
+        return Response({"cart": cart})
+
+
+urlpatterns = [
+    path("api/miniprogram/", include("wechat.miniprogram.urls")),
+    path("async-cart/", async_cart_view),
+    path("drf-cart/", DRFCart.as_view()),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_jwt_required_works_on_async_views(client, fake_wechat, mp_app_id):
+    assert iscoroutinefunction(async_cart_view)
+    token = login(client, fake_wechat, mp_app_id, openid="o_async")["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    first = client.post("/async-cart/?item=tea", **bearer)  # a POST without a CSRF token: exempt
+    assert first.status_code == 200 and first.json() == {"cart": ["tea"], "openid": "o_async"}
+    assert client.post("/async-cart/?item=cake", **bearer).json()["cart"] == ["tea", "cake"]
+    refused = client.post("/async-cart/?item=tea", HTTP_AUTHORIZATION="Bearer nope")
+    assert refused.status_code == 401 and refused["WWW-Authenticate"] == 'Bearer realm="miniprogram"'
+
+
+@pytest.mark.urls(__name__)
+def test_a_drf_views_writes_to_the_wechat_session_are_kept(client, fake_wechat, mp_app_id):
+    token = login(client, fake_wechat, mp_app_id, openid="o_drf")["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.post("/drf-cart/?item=tea", **bearer).json() == {"cart": ["tea"]}
+    assert client.post("/drf-cart/?item=cake", **bearer).json() == {"cart": ["tea", "cake"]}  # the next request
+    user = WeChatUser.objects.get(openid="o_drf")
+    assert dict(session_for(user)) == {"cart": ["tea", "cake"]}  # in the shared store, for any process
+    assert client.post("/drf-cart/?item=tea", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
 
 
 def test_drf_is_not_needed_by_the_rest_of_the_package():

@@ -4,12 +4,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import include, path
 from django.views import View
 
 from wechat.models import WeChatUser
 from wechat.oauth import SESSION_STATES, WeChatOAuthMixin, wechat_oauth
+from wechat.oauth import urls as oauth_urls
 
 
 def through_wechat(response):
@@ -154,3 +157,33 @@ def test_base_scope_asks_for_the_openid_only(client, fake_wechat, browser_user, 
 def test_unknown_scope_is_a_programming_error():
     with pytest.raises(ValueError):
         wechat_oauth(scope="snsapi_everything")
+
+
+# -- async views: the decorator and the mixin work on them too ----------------------------------
+
+
+@wechat_oauth
+async def async_openid_view(request):
+    return HttpResponse(request.wechat_user.openid)
+
+
+class AsyncOpenidView(WeChatOAuthMixin, View):
+    async def get(self, request):
+        return HttpResponse(request.wechat_user.openid)
+
+
+urlpatterns = [
+    path("wechat/", include((oauth_urls.urlpatterns, "wechat"))),
+    path("async/", async_openid_view),
+    path("async-class/", AsyncOpenidView.as_view()),
+]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("page", ["/async/", "/async-class/"])
+def test_async_views_get_the_user_after_wechats_oauth(client, fake_wechat, browser_user, page):
+    assert iscoroutinefunction(async_openid_view) and iscoroutinefunction(AsyncOpenidView.as_view())
+    callback = client.get(through_wechat(client.get(page)))
+    assert callback.status_code == 302 and callback["Location"] == page
+    response = client.get(page)
+    assert response.status_code == 200 and response.content == b"o_alice"

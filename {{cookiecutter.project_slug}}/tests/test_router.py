@@ -164,3 +164,34 @@ def test_the_swap_is_undone_when_the_test_fails(router):
     with pytest.raises(AssertionError), router.replaced_by(Router()):
         raise AssertionError
     assert router.dispatch(text("hi")) == "project"
+
+
+def test_text_without_parentheses_handles_every_text_message(router):
+    @router.text
+    def any_text(message):
+        return "any text: " + message.content
+
+    assert any_text(text("x")) == "any text: x"  # the function itself is kept, as with @router.text()
+    assert router.dispatch(text("hello")) == "any text: hello"
+    assert router.dispatch(event("subscribe")) is None
+
+
+def test_default_works_with_and_without_parentheses(router):
+    @router.default
+    def fallback(message):
+        return "fallback"
+
+    assert router.dispatch(text("hello")) == "fallback"
+    other = Router()
+    other.default(defer=False)(fallback)
+    assert other.dispatch(text("hello")) == "fallback"
+
+
+@pytest.mark.parametrize("decorator, example", [("event", '"subscribe"'), ("message", '"image"')])
+def test_event_and_message_without_their_name_fail_at_import_saying_how_to_write_them(router, decorator, example):
+    def welcome(message):
+        return "hi"
+
+    with pytest.raises(TypeError) as raised:
+        getattr(router, decorator)(welcome)
+    assert f"@router.{decorator}({example}) above" in str(raised.value) and "welcome" in str(raised.value)

@@ -15,8 +15,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from environment import PUBLISHED_SECRETS, secret_setting
 from wechat.checks import check_deploy_settings
-from wechat.environment import PUBLISHED_SECRETS, secret_setting
 
 PROJECT = Path(__file__).resolve().parent.parent
 SINGLE_FILE = (PROJECT / "app.py").exists()

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Followers in the admin: 微信用户 (official-account followers and mini-program users) and 用户标签.
 
 - The list: search by OpenID, UnionID, remark or nickname; filter by app, subscribed, tag.
@@ -6,8 +8,6 @@
 - Actions: tag or untag the selected followers (the tag picked next to the action),
   and "同步全部关注者", which queues the full sync (``wechat.followers``) for the task worker.
 """
-
-from importlib.util import find_spec
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,8 +21,9 @@ from .conf import app_settings
 from .exceptions import ServiceUnavailable
 from .models import FollowerSync, WeChatTag, WeChatUser
 
-# An official-account project (official_account or both): the follower sync is there.
-OFFICIAL_ACCOUNT = find_spec("wechat.management.commands.wechat_sync_users") is not None
+# An official-account project (official_account or both): tags and the follower sync. False in a
+# mini_program project (set when the project is generated).
+OFFICIAL_ACCOUNT = True
 TAGGING_BATCH = 50  # tags/members/batchtagging's limit
 
 # What WeChat's refusals mean, for the people who edit followers.

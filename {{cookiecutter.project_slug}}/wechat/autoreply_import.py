@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Import the account's own auto-reply settings (公众号后台的“自动回复”) as AutoReplyRule rows.
 
 ``get_current_autoreply_info`` returns the keyword rules, the welcome on

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``get_client()``: wechatpy's client, bound to WECHAT_API_BASE_URL and the shared token.
 
     from wechat.client import get_client
@@ -21,18 +23,19 @@ from wechatpy import WeChatClient as WechatpyClient
 from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import WeChatClientException
 
+from .api import TOKEN_REFUSED, call_with_token
 from .apilog import logged_call
 from .conf import app_settings
 from .exceptions import WeChatUnavailable
-from .tokens import access_token, miniprogram_access_token
+from .tokens import SharedCredential, access_token, miniprogram_access_token
 
 OFFICIAL_API = "https://api.weixin.qq.com/"
-TOKEN_REFUSED = {40001, 40014, 42001}
+__all__ = ["TOKEN_REFUSED", "WeChatClient", "get_client", "get_miniprogram_client", "rebase"]
 
 _local = threading.local()
 
 
-def rebase(url):
+def rebase(url: str) -> str:
     """WeChat's official API URLs, moved onto WECHAT_API_BASE_URL."""
     if url.startswith(OFFICIAL_API):
         return app_settings.API_BASE_URL + url[len(OFFICIAL_API) :]
@@ -53,14 +56,14 @@ class WeChatClient(WechatpyClient):
                     setattr(self, name, type(value)(self))
         return self
 
-    def __init__(self, credential):
+    def __init__(self, credential: SharedCredential) -> None:
         app_id, secret = credential.app()
         super().__init__(app_id, secret, timeout=app_settings.API_TIMEOUT, auto_retry=False)
         self.credential = credential
         self.API_BASE_URL = app_settings.API_BASE_URL + "cgi-bin/"
 
     @property
-    def access_token(self):
+    def access_token(self) -> str:
         return self.credential.get()
 
     def fetch_access_token(self):
@@ -73,15 +76,12 @@ class WeChatClient(WechatpyClient):
         params = kwargs.setdefault("params", {})
         if not isinstance(params, dict):
             return self._send(method, url, kwargs)
-        params.setdefault("access_token", self.access_token)
-        try:
+
+        def send(token):
+            params["access_token"] = token
             return self._send(method, url, kwargs)
-        except WeChatClientException as exc:
-            if exc.errcode not in TOKEN_REFUSED:
-                raise
-            # Refresh once and retry once: never a loop, whatever WeChat keeps answering.
-            params["access_token"] = self.credential.refresh(stale=params["access_token"], rejected=True)
-            return self._send(method, url, kwargs)
+
+        return call_with_token(self.credential, send, params.get("access_token"))
 
     def _send(self, method, url, kwargs):
         try:
@@ -96,17 +96,17 @@ class WeChatClient(WechatpyClient):
             raise
 
 
-def get_client():
+def get_client() -> WeChatClient:
     """The official account's client (this thread's; rebuilt when the settings change)."""
     return _client_for(access_token)
 
 
-def get_miniprogram_client():
+def get_miniprogram_client() -> WeChatClient:
     """The mini program's client, e.g. ``get_miniprogram_client().wxa.get_wxa_code(...)``."""
     return _client_for(miniprogram_access_token)
 
 
-def _client_for(credential):
+def _client_for(credential: SharedCredential) -> WeChatClient:
     settings_key = (*credential.app(), app_settings.API_BASE_URL, app_settings.API_TIMEOUT)
     clients = _local.__dict__.setdefault("clients", {})
     cached = clients.get(credential.app)

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """A fake WeChat API server on 127.0.0.1, for tests and for local development.
 
 It answers like WeChat's servers do (same paths, same JSON, real error codes,

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """gunicorn's sync worker, writing what can wait (``wechat.afterwards``) when it has nothing else to do.
 
 ``gunicorn.conf.py`` selects it (``worker_class``). Each push costs the shared

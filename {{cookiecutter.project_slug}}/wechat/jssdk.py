@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """JSSDK: ``wx.config`` for pages opened in WeChat's browser.
 
 - ``GET /wechat/jssdk/config/?url=<page url>``: JSON ``{appId, timestamp, nonceStr, signature, jsApiList}``.
@@ -13,6 +15,7 @@ import json
 import logging
 import secrets
 import time
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.http import HttpResponse, JsonResponse
@@ -34,12 +37,12 @@ class UnsignableURL(ValueError):
     pass
 
 
-def signature(ticket, nonce_str, timestamp, url):
+def signature(ticket: str, nonce_str: str, timestamp: int, url: str) -> str:
     """WeChat's JSSDK signature, computed by wechatpy (building the client fetches nothing)."""
     return get_client().jsapi.get_jsapi_signature(nonce_str, ticket, timestamp, url)
 
 
-def page_url(url):
+def page_url(url: str | None) -> str:
     """The URL as WeChat signs it: absolute http(s), on an allowed host, without its fragment."""
     try:
         parts = urlsplit(url or "")
@@ -53,7 +56,7 @@ def page_url(url):
     return urlunsplit(parts._replace(fragment=""))
 
 
-def config_for(url):
+def config_for(url: str | None) -> dict[str, Any]:
     """The ``wx.config`` arguments for a page; UnsignableURL, WeChatUnavailable or WeChatClientException."""
     url = page_url(url)
     nonce_str = secrets.token_urlsafe(12)

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """JWT for the mini program: no cookies, no Django login, ``Authorization: Bearer <token>``.
 
 Tokens are HS256 only (``none`` and every other algorithm are refused), signed
@@ -20,20 +22,23 @@ the shape this module issues, is a 401 with the reason, never a 500.
 With Django REST framework, use ``wechat.drf.JWTAuthentication``.
 """
 
-import functools
 import logging
 import re
 import time
 import uuid
+from typing import Any
 
 import jwt
+from asgiref.sync import iscoroutinefunction
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .conf import app_settings
-from .exceptions import CacheUnavailable, shared_cache
+from .decorators import View, guard_view
+from .exceptions import shared_cache
+from .middleware import save_wechat_session
 from .store import UserStore
 
 logger = logging.getLogger("wechat.miniprogram")
@@ -57,7 +62,7 @@ class SigningKeyMissing(ImproperlyConfigured):
     """JWT_SECRET_KEY is empty: no token is signed or accepted (views answer 503)."""
 
 
-def signing_key():
+def signing_key() -> str:
     """The JWT key; SigningKeyMissing when it is empty (it never falls back to SECRET_KEY)."""
     key = app_settings.JWT_SECRET_KEY
     if not key:
@@ -71,7 +76,7 @@ def unconfigured():
     return JsonResponse({"error": "the server's JWT_SECRET_KEY is not configured, try again later"}, status=503)
 
 
-def issue_tokens(user):
+def issue_tokens(user: Any) -> dict[str, Any]:
     """The login answer: ``{"access_token", "refresh_token", "token_type", "expires_in"}``."""
     return {
         "access_token": _encode(user, ACCESS, app_settings.JWT_ACCESS_TTL),
@@ -95,7 +100,7 @@ def _encode(user, kind, ttl):
     return jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
 
 
-def decode(token, kind):
+def decode(token: str, kind: str) -> dict[str, Any]:
     """The claims of a valid token of ``kind``; InvalidToken otherwise (SigningKeyMissing without a key)."""
     key = signing_key()
     if len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
@@ -151,7 +156,7 @@ def user_for(claims):
     return user
 
 
-def use_refresh_token(token):
+def use_refresh_token(token: str) -> Any:
     """The user of a refresh token, which then cannot be used again."""
     claims = decode(token, REFRESH)
     with shared_cache():
@@ -169,32 +174,32 @@ def bearer_token(request):
     return token.strip()
 
 
-def authenticate(request):
+def authenticate(request: HttpRequest) -> Any:
     """The WeChatUser of the request's access token; InvalidToken otherwise."""
     return user_for(decode(bearer_token(request), ACCESS))
 
 
-def session_for(user):
+def session_for(user: Any) -> UserStore:
     """The user's server-side session dict (``request.wechat_session``)."""
     return UserStore(f"wechat:session:{user.app_id}:{user.openid}", app_settings.MINIPROGRAM_SESSION_AGE)
 
 
-def unauthorized(reason):
+def unauthorized(reason: str) -> JsonResponse:
     response = JsonResponse({"error": "unauthorized", "message": reason}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="miniprogram"'
     return response
 
 
-def jwt_required(view):
+def jwt_required(view: View) -> View:
     """Run ``view`` with ``request.wechat_user`` and ``request.wechat_session``; 401 JSON without a valid token.
 
-    The view is exempt from CSRF checks: the token travels in a header a foreign page cannot set.
-    503 JSON while JWT_SECRET_KEY is empty.
+    Works on plain and ``async def`` views. The view is exempt from CSRF checks: the token travels
+    in a header a foreign page cannot set. 503 JSON while JWT_SECRET_KEY is empty.
     """
 
-    @csrf_exempt
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    preload = iscoroutinefunction(view)
+
+    def check(request):
         try:
             request.wechat_user = authenticate(request)
         except InvalidToken as exc:
@@ -202,11 +207,8 @@ def jwt_required(view):
         except SigningKeyMissing:
             return unconfigured()
         request.wechat_session = session_for(request.wechat_user)
-        response = view(request, *args, **kwargs)
-        try:
-            request.wechat_session.save()
-        except CacheUnavailable:
-            logger.error("Could not save the session of %s: the shared cache is unavailable", request.wechat_user)
-        return response
+        if preload:  # an async view reads it in the event loop, where the cache (maybe a table) cannot be read
+            request.wechat_session.load()
+        return None
 
-    return wrapper
+    return csrf_exempt(guard_view(view, check, finish=save_wechat_session))

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Keep secrets out of the logs: a filter on every log handler the settings configure.
 
 It blanks the configured secrets (app secrets, Token, EncodingAESKey, the

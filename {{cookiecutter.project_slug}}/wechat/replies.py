@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Turn what a handler returned into the XML reply WeChat expects.
 
 A handler may return:
@@ -13,7 +15,9 @@ value containing ``]]>`` (or a character XML forbids) would break the reply;
 """
 
 import re
+from typing import Any
 
+from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, BaseReply, TextReply
 
 SUCCESS = b"success"
@@ -21,7 +25,7 @@ SUCCESS = b"success"
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def make_reply(result, message):
+def make_reply(result: Any, message: BaseMessage) -> BaseReply | None:
     """The wechatpy reply for a handler's result, or None for ``success``."""
     if result is None or result == "":
         return None
@@ -40,7 +44,7 @@ def make_reply(result, message):
     )
 
 
-def render(reply):
+def render(reply: BaseReply | None) -> bytes:
     """Reply body bytes for a wechatpy reply (or ``success`` for None)."""
     if reply is None:
         return SUCCESS

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Route each message or event to the first handler that matches it.
 
 Register handlers with decorators::
@@ -40,7 +42,13 @@ registered::
 
 import copy
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
+
+# A handler takes the message (a wechatpy message, with .context and .match) and returns the reply.
+Handler = Callable[[Any], Any]
+Predicate = Callable[[Any], bool]
 
 # wechatpy names these events after their flavour; they are the same WeChat event.
 EVENT_ALIASES = {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}
@@ -61,7 +69,7 @@ def event_key(message):
 
 
 class Router:
-    def __init__(self, rules=None):
+    def __init__(self, rules: Callable[[Any], Any] | None = None) -> None:
         # ``rules(message)``: the database rule answering a message, or None (the project's
         # router asks wechat.rules.match; a Router of a test's own asks nothing).
         self.rules = rules
@@ -76,8 +84,21 @@ class Router:
     # Every decorator takes ``defer=True`` (the handler runs later, in a task, and its reply goes
     # out as customer-service messages) and ``ack="..."`` (what WeChat gets at once instead of
     # ``success`` for a deferred handler). See wechat/deferred.py.
-    def text(self, content=None, *, regex=None, when=None, defer=False, ack=None):
-        """Text messages: exact ``content``, a ``regex`` (searched), or a ``when`` predicate."""
+    def text(
+        self,
+        content: str | Handler | None = None,
+        *,
+        regex: str | None = None,
+        when: Predicate | None = None,
+        defer: bool = False,
+        ack: str | None = None,
+    ) -> Any:
+        """Text messages: exact ``content``, a ``regex`` (searched), or a ``when`` predicate.
+
+        ``@router.text`` without parentheses is ``@router.text()``: every text message.
+        """
+        if callable(content):  # @router.text, written without parentheses: the decorated handler
+            return self._register_in(self._by_type, "text", "text", defer=defer, ack=ack)(content)
         if sum(arg is not None for arg in (content, regex, when)) > 1:
             raise TypeError("router.text() takes one of content, regex= or when=")
         options = {"defer": defer, "ack": ack}
@@ -89,8 +110,11 @@ class Router:
             return self._conditional_handler("text", when, **options)
         return self._register_in(self._by_type, "text", "text", **options)
 
-    def message(self, msg_type, *, when=None, defer=False, ack=None):
+    def message(
+        self, msg_type: str, *, when: Predicate | None = None, defer: bool = False, ack: str | None = None
+    ) -> Callable[[Handler], Handler]:
         """Messages of a type: text, image, voice, video, shortvideo, location, link, ..."""
+        _named("router.message", msg_type, '"image"')
         msg_type = msg_type.lower()
         if msg_type == "event":
             raise ValueError("use router.event() for events")
@@ -98,8 +122,17 @@ class Router:
             return self._conditional_handler(msg_type, when, defer=defer, ack=ack)
         return self._register_in(self._by_type, msg_type, f"{msg_type} messages", defer=defer, ack=ack)
 
-    def event(self, name, *, key=None, when=None, defer=False, ack=None):
+    def event(
+        self,
+        name: str,
+        *,
+        key: str | None = None,
+        when: Predicate | None = None,
+        defer: bool = False,
+        ack: str | None = None,
+    ) -> Callable[[Handler], Handler]:
         """Events by name (subscribe, unsubscribe, SCAN, CLICK, VIEW, LOCATION, ...) and key."""
+        _named("router.event", name, '"subscribe"')
         name = name.lower()
         options = {"defer": defer, "ack": ack}
         if key is not None:
@@ -108,7 +141,7 @@ class Router:
             return self._conditional_handler("event:" + name, when, **options)
         return self._register_in(self._by_event, name, f"event {name}", **options)
 
-    def default(self, handler=None, *, defer=False, ack=None):
+    def default(self, handler: Handler | None = None, *, defer: bool = False, ack: str | None = None) -> Any:
         """The handler for everything no other handler matched: ``@router.default`` or ``@router.default(...)``."""
 
         def decorator(handler):
@@ -155,7 +188,7 @@ class Router:
             vars(self).update(saved)
 
     # -- Dispatch -----------------------------------------------------------
-    def resolve(self, message):
+    def resolve(self, message: Any) -> Handler | None:
         """The handler for ``message``, or None."""
         if is_event(message):
             name = event_name(message)
@@ -176,10 +209,17 @@ class Router:
             return rule
         return general or self._default
 
-    def dispatch(self, message):
+    def dispatch(self, message: Any) -> Any:
         """Run the matching handler and return what it returned (None when none matched)."""
         handler = self.resolve(message)
         return handler(message) if handler is not None else None
+
+
+def _named(decorator: str, name: object, example: str) -> None:
+    """TypeError at import time for ``@router.event`` / ``@router.message`` written without their name."""
+    if not isinstance(name, str):
+        what = getattr(name, "__qualname__", repr(name))
+        raise TypeError(f"@{decorator} needs a name: write @{decorator}({example}) above {what}, not @{decorator}")
 
 
 def _with_options(handler, defer, ack):
@@ -199,7 +239,7 @@ def _regex_test(pattern):
     return test
 
 
-def handler_name(handler):
+def handler_name(handler: Any) -> str:
     """``module.function`` of a handler (or "auto-reply rule #3 name"), for messages and logs."""
     name = getattr(handler, "wechat_name", None)
     return name or f"{handler.__module__}.{handler.__qualname__}"

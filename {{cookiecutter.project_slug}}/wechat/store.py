@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Per-user dicts kept in the shared cache, with an expiry.
 
 ``UserStore`` backs the conversation context of a WeChat user (``message.context``)
@@ -60,6 +62,10 @@ class UserStore(MutableMapping):
             if not self._expiry_changed:
                 self._expiry = stored.get("expiry")
         return self._data
+
+    def load(self):
+        """Read the stored data now (for an async view, which must not read the cache itself)."""
+        self.data  # noqa: B018
 
     @property
     def accessed(self):

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Django's Tasks framework, whichever Django runs: the one module that imports it.
 
 Django 6.0 and later ship it as ``django.tasks``; on Django 5.2 the ``django-tasks``
@@ -11,7 +13,7 @@ from either directly, and the project runs on both::
 
     send_report.enqueue("o_user")
 
-The backend is the ``TASKS`` setting (``wechat.environment.tasks_settings``): a table in
+The backend is the ``TASKS`` setting (written out in the project's settings): a table in
 the project's database, or RQ on the Redis of ``CACHE_URL``. ``manage.py wechat_worker``
 (``app.py wechat_worker``) runs the enqueued tasks.
 """

@@ -1,4 +1,10 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """The access_token and the JSSDK jsapi_ticket, shared by every process and machine.
+
+``access_token``, ``miniprogram_access_token`` and ``jsapi_ticket`` are ``SharedCredential``
+objects: ``.get()`` returns the current value. ``wechat.client`` builds on them (this module
+never imports the client: the jsapi_ticket is fetched with ``wechat.api.call_with_token``).
 
 Each credential lives in the Django cache with its expiry. When it is missing
 or close to expiring, exactly one process refreshes it: the lock is a
@@ -40,12 +46,12 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-import requests
 from django.core.cache import cache
-from wechatpy.exceptions import WeChatClientException
 
-from .apilog import logged_call
+from .api import call_api, call_with_token
 from .conf import app_settings
 from .exceptions import WeChatUnavailable, shared_cache
 
@@ -57,15 +63,13 @@ POLL_EVERY = 0.05
 FORCED_REFRESH_INTERVAL = 60  # after a forced refresh, the next one waits at least this long...
 FORCED_REFRESH_MAX_INTERVAL = 7200  # ...doubling up to this while WeChat keeps refusing fresh values
 
-_http = requests.Session()
 
-
-def official_account():
+def official_account() -> tuple[str, str]:
     """(app id, secret) of the official account."""
     return app_settings.APP_ID, app_settings.APP_SECRET
 
 
-def mini_program():
+def mini_program() -> tuple[str, str]:
     """(app id, secret) of the mini program."""
     return app_settings.MINIPROGRAM_APP_ID, app_settings.MINIPROGRAM_APP_SECRET
 
@@ -73,29 +77,29 @@ def mini_program():
 class SharedCredential:
     """One app's credential (``app`` returns its id and secret), fetched by ``fetch(app_id, secret, force)``."""
 
-    def __init__(self, name, app, fetch):
+    def __init__(self, name: str, app: Callable[[], tuple[str, str]], fetch: Callable[..., tuple[str, int]]) -> None:
         self.name = name
         self.app = app
         self._fetch = fetch
 
     @property
-    def _key(self):
+    def _key(self) -> str:
         # Per API base too: a token from the fake server is no use against WeChat's.
         base = hashlib.sha1(app_settings.API_BASE_URL.encode()).hexdigest()[:8]
         return f"wechat:{self.name}:{self.app()[0]}:{base}"
 
-    def peek(self):
+    def peek(self) -> dict[str, Any] | None:
         """``{"value", "expires_at"}`` as cached, without fetching; None if missing."""
         with shared_cache():
             return cache.get(self._key)
 
-    def get(self):
+    def get(self) -> str:
         entry = self.peek()
         if self._usable(entry, stale=None):
             return entry["value"]
         return self.refresh(stale=entry["value"] if entry and entry["expires_at"] <= time.time() else None)
 
-    def refresh(self, stale=None, rejected=False):
+    def refresh(self, stale: str | None = None, rejected: bool = False) -> str:
         """A value other than ``stale``: fetched here, or by the process that held the lock.
 
         ``rejected``: WeChat refused ``stale`` (40001 and friends), so ask for a
@@ -169,21 +173,6 @@ class SharedCredential:
         return value
 
 
-def call_api(method, path, **kwargs):
-    """JSON from ``WECHAT_API_BASE_URL + path``; WeChatUnavailable or WeChatClientException on failure."""
-    url = app_settings.API_BASE_URL + path
-    with logged_call(method, url):
-        try:
-            response = _http.request(method, url, timeout=app_settings.API_TIMEOUT, **kwargs)
-            response.raise_for_status()
-            result = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise WeChatUnavailable(f"WeChat API {path} is unavailable: {exc.__class__.__name__}") from exc
-        if result.get("errcode"):
-            raise WeChatClientException(result["errcode"], result.get("errmsg", ""))
-    return result
-
-
 def _fetch_access_token(app_id, secret, force=False):
     credentials = {"grant_type": "client_credential", "appid": app_id, "secret": secret}
     if app_settings.STABLE_TOKEN:
@@ -194,9 +183,10 @@ def _fetch_access_token(app_id, secret, force=False):
 
 
 def _fetch_jsapi_ticket(app_id, secret, force=False):
-    from .client import get_client  # the client retries once with a new token on 40001
+    def get_ticket(token):
+        return call_api("GET", "cgi-bin/ticket/getticket", params={"access_token": token, "type": "jsapi"})
 
-    result = get_client().jsapi.get_ticket("jsapi")
+    result = call_with_token(access_token, get_ticket)  # a refused token: refreshed once, asked once more
     return result["ticket"], result.get("expires_in", 7200)
 
 

@@ -5,20 +5,19 @@
 
 from pathlib import Path
 
+import django
 import environ
 
-from wechat.environment import (
+from environment import (
     cache_settings,
     database_settings,
     logging_settings,
-{%- if cookiecutter.__miniprogram == "True" %}
-    miniprogram_settings,
-{%- endif %}
     read_env_file,
-    task_apps,
-    tasks_settings,
-    wechat_settings,
+{%- if cookiecutter.cache == "redis" %}
+    rq_queue_url,
+{%- endif %}
 )
+from wechat import defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -37,7 +36,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
-    *task_apps("{{ cookiecutter.cache }}"),
+    # Django's Tasks framework (django_tasks: its backport, for Django 5.2) and the queue's backend
+    *(["django_tasks"] if django.VERSION < (6, 0) else []),
+{%- if cookiecutter.cache == "redis" %}
+    "django_rq",
+    "django_tasks_rq",
+{%- else %}
+    "django_tasks_db",
+{%- endif %}
+    "core",  # your app: your models (core/models.py), admin pages and views
 ]
 
 MIDDLEWARE = [
@@ -49,6 +56,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+{%- if cookiecutter.__miniprogram == "True" %}
+    "wechat.middleware.WeChatSessionMiddleware",  # saves request.wechat_session (the mini program's), DRF views too
+{%- endif %}
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,7 +95,16 @@ CACHES = cache_settings(env, "{{ cookiecutter.__cache_url }}")
 
 # Work that runs later (Django's Tasks framework): {{ "RQ on the Redis of CACHE_URL" if cookiecutter.cache == "redis" else "a table in the database" }}.
 # `python manage.py wechat_worker` runs it (`runserver` starts one for you in development).
-globals().update(tasks_settings(env, "{{ cookiecutter.cache }}", "{{ cookiecutter.__cache_url }}"))
+{%- if cookiecutter.cache == "redis" %}
+TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": rq_queue_url(CACHES["default"])}}  # the Redis of CACHE_URL
+# Tasks run in the worker process itself (rq.SimpleWorker), as with the database backend:
+# one process, one task; no fork per task, and the worker keeps its database connection.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "rq.SimpleWorker"}
+{%- else %}
+# A table in the project's database: no server, durable across restarts.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+{%- endif %}
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -99,8 +118,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# WeChat: WECHAT_APP_ID, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, ... (see .env.example)
-globals().update(wechat_settings(env))
+# WeChat (see .env.example); each default is in wechat/defaults.py.
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default=defaults.APP_ID)
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default=defaults.APP_SECRET)
+WECHAT_TOKEN = env.str("WECHAT_TOKEN", default=defaults.TOKEN)
+WECHAT_ENCODING_AES_KEY = env.str("WECHAT_ENCODING_AES_KEY", default=defaults.ENCODING_AES_KEY)
+WECHAT_ENCRYPT_MODE = env.str("WECHAT_ENCRYPT_MODE", default=defaults.ENCRYPT_MODE)
+WECHAT_TIMESTAMP_TOLERANCE = env.int("WECHAT_TIMESTAMP_TOLERANCE", default=defaults.TIMESTAMP_TOLERANCE)
+WECHAT_API_BASE_URL = env.str("WECHAT_API_BASE_URL", default=defaults.API_BASE_URL)
+WECHAT_OPEN_BASE_URL = env.str("WECHAT_OPEN_BASE_URL", default=defaults.OPEN_BASE_URL)
+WECHAT_ON_STORE_OUTAGE = env.str("WECHAT_ON_STORE_OUTAGE", default=defaults.ON_STORE_OUTAGE)
+WECHAT_MESSAGE_LOG_DAYS = env.int("WECHAT_MESSAGE_LOG_DAYS", default=defaults.MESSAGE_LOG_DAYS)
 WECHAT_HANDLERS = ["handlers"]
 
 # The example LLM chatbot in handlers/examples.py: off (no outside call) until LLM_API_URL is set.
@@ -109,6 +137,11 @@ LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
 {%- if cookiecutter.__miniprogram == "True" %}
 
-# Mini program: MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_SECRET_KEY, JWT_ACCESS_TTL, JWT_REFRESH_TTL
-globals().update(miniprogram_settings(env))
+# Mini program; JWT_SECRET_KEY is read by local.py and production.py.
+MINIPROGRAM_APP_ID = env.str("MINIPROGRAM_APP_ID", default=defaults.MINIPROGRAM_APP_ID)
+MINIPROGRAM_APP_SECRET = env.str("MINIPROGRAM_APP_SECRET", default=defaults.MINIPROGRAM_APP_SECRET)
+MINIPROGRAM_FAKE_LOGIN = env.bool("MINIPROGRAM_FAKE_LOGIN", default=defaults.MINIPROGRAM_FAKE_LOGIN)
+JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", default=defaults.JWT_SECRET_KEY)
+JWT_ACCESS_TTL = env.int("JWT_ACCESS_TTL", default=defaults.JWT_ACCESS_TTL)
+JWT_REFRESH_TTL = env.int("JWT_REFRESH_TTL", default=defaults.JWT_REFRESH_TTL)
 {%- endif %}

@@ -3,7 +3,7 @@
 本地开发配置：密钥来自生成项目时写好的 .env。
 """
 
-from wechat.environment import logging_settings, secret_setting
+from environment import logging_settings, secret_setting
 
 from .base import *  # noqa: F403
 from .base import env

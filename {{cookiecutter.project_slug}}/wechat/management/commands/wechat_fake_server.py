@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``manage.py wechat_fake_server``: a fake WeChat API on 127.0.0.1 for local development.
 
 Start it, then point the project at it (in another shell or in .env)::

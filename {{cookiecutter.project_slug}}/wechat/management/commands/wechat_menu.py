@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``manage.py wechat_menu push menu.json | show | delete``: the official account's custom menu.
 
 ``push`` checks the file against WeChat's rules first (``wechat.menus``, the

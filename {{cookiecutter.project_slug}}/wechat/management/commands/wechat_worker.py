@@ -1,6 +1,8 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``manage.py wechat_worker`` (``app.py wechat_worker``): runs the enqueued tasks, whatever the backend.
 
-One command for both task queues (``TASKS``, see ``wechat.environment.tasks_settings``): a
+One command for both task queues (``TASKS``, written out in the project's settings): a
 table in the database (django-tasks-db) or RQ on Redis (django-tasks-rq). It loops:
 
 1. ``wechat.deferred.sweep()`` puts back on the queue the work whose worker died mid-task

@@ -1,35 +1,22 @@
-"""The mini program's API, under ``/api/miniprogram/``.
-
-- ``POST login/``   ``{"code"}`` from ``wx.login()`` → ``{"access_token", "refresh_token", "token_type", "expires_in"}``
-- ``POST refresh/`` ``{"refresh_token"}`` → a new pair (each refresh token works once)
-- ``GET  me/``      → ``{"openid", "unionid"}`` (an example of a protected view)
-- ``POST decrypt/`` ``{"encrypted_data", "iv"}`` → the decrypted user data (``wx.getUserInfo`` and friends)
-- ``POST phone/``   ``{"code"}`` from ``getPhoneNumber`` → ``{"phone_number", "pure_phone_number", "country_code"}``
-- ``POST dev-login/`` ``{"openid"}``: local development only (DEBUG and MINIPROGRAM_FAKE_LOGIN both on)
-
-The session_key WeChat gives at login stays on the server, replaced at every
-login; it is never put in a token or a response. Errors are JSON: 400 for bad
-input (``wechat.jsonbody`` says why: not JSON, not an object, nested too deep,
-huge numbers, a field of the wrong type), 401 for bad tokens and refused codes
-(with WeChat's ``errcode``), 503 when WeChat cannot be reached or
-JWT_SECRET_KEY is not set.
-"""
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
+"""The mini program's API views; ``urls.py`` puts them under ``/api/miniprogram/`` (see ``wechat.miniprogram``)."""
 
 import functools
 import logging
 
 from django.http import Http404, JsonResponse
-from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
 
-from .client import get_miniprogram_client
-from .conf import app_settings
-from .exceptions import ServiceUnavailable, unavailable_message
-from .jsonbody import BadJSON, json_object, text_field
-from .jwt_auth import (
+from ..api import call_api
+from ..client import get_miniprogram_client
+from ..conf import app_settings
+from ..exceptions import ServiceUnavailable, unavailable_message
+from ..jsonbody import BadJSON, json_object, text_field
+from ..jwt_auth import (
     InvalidToken,
     SigningKeyMissing,
     issue_tokens,
@@ -39,7 +26,6 @@ from .jwt_auth import (
     unconfigured,
     use_refresh_token,
 )
-from .tokens import call_api
 
 logger = logging.getLogger("wechat.miniprogram")
 
@@ -83,7 +69,7 @@ def api_view(view):
 
 
 def save_login(openid, unionid, session_key):
-    from .models import WeChatUser
+    from ..models import WeChatUser
 
     defaults = {"session_key": session_key}
     if unionid:
@@ -177,15 +163,3 @@ def _dev_login(request):
     openid = text_field(json_object(request.body), "openid", max_length=64)  # WeChatUser.openid
     logger.warning("Fake mini program login for %s (DEBUG and MINIPROGRAM_FAKE_LOGIN are on)", openid)
     return JsonResponse(issue_tokens(save_login(openid, "", "")))
-
-
-app_name = "miniprogram"
-
-urlpatterns = [
-    path("login/", login, name="login"),
-    path("refresh/", refresh, name="refresh"),
-    path("me/", me, name="me"),
-    path("decrypt/", decrypt, name="decrypt"),
-    path("phone/", phone, name="phone"),
-    path("dev-login/", dev_login, name="dev_login"),
-]

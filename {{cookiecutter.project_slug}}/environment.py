@@ -1,8 +1,12 @@
-"""Settings read from environment variables, shared by every layout.
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
+"""Helpers for the project's settings (``config/settings/`` or ``app.py``): database, cache, logging, keys.
 
-The project's settings (``config/settings/`` or ``app.py``) call these helpers,
-so an environment variable means the same thing whichever layout you chose.
-Each helper returns plain Django settings; nothing here runs at request time.
+The settings modules write every setting out by name (``grep WECHAT_TOKEN`` finds
+it); these helpers build the few values that take more than one line, so that an
+environment variable means the same thing whichever layout you chose. Nothing here
+runs at request time, and nothing here is WeChat's: the ``wechat`` app's own
+defaults are in ``wechat/defaults.py``.
 """
 
 import os
@@ -11,12 +15,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
-import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
-
-DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/"
-DEFAULT_OPEN_BASE_URL = "https://open.weixin.qq.com/"
 
 # django-environ maps URL schemes to Django's stock backends; these replace
 # them with the multi-process variants in ``wechat.cache``.
@@ -78,7 +78,7 @@ def startup_errors_in_one_line():
     - A PostgreSQL database that does not exist yet (``migrate`` on a new machine): the
       ``createdb`` command that makes the one ``DATABASE_URL`` names.
 
-    ``manage.py`` and ``app.py`` call it first. Every other exception keeps its traceback.
+    ``manage.py``, ``app.py`` and ``gunicorn.conf.py`` call it first. Every other exception keeps its traceback.
     """
     previous = sys.excepthook
 
@@ -91,6 +91,24 @@ def startup_errors_in_one_line():
     sys.excepthook = hook
 
 
+def settings_load_or_exit():
+    """Load Django's settings now; on a setup error, one line saying what to do and exit status 1.
+
+    ``gunicorn.conf.py`` calls it before any worker starts: without it each worker would print
+    the whole traceback and gunicorn would stop with "Worker failed to boot".
+    """
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reading a setting imports the settings module)
+    except Exception as error:
+        message = explain_startup_error(type(error), error, error.__traceback__)
+        if message is None:
+            raise
+        sys.stderr.write(f"Error: {message}\n")
+        sys.exit(1)
+
+
 MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 
 
@@ -101,7 +119,8 @@ def explain_startup_error(kind, error, traceback):
         project = Path.cwd()
         while traceback is not None:  # the last line of the project's own settings that led here
             path = Path(traceback.tb_frame.f_code.co_filename)
-            if path.is_relative_to(project) and "wechat" not in path.relative_to(project).parts:
+            own = path.is_relative_to(project) and "wechat" not in path.relative_to(project).parts
+            if own and path.resolve() != Path(__file__).resolve():  # the settings line, not this file
                 where = f" ({path.relative_to(project)}, line {traceback.tb_lineno})"
             traceback = traceback.tb_next
         return f"{error}{where}"
@@ -164,37 +183,16 @@ def cache_settings(env, default_url):
     return {"default": cache}
 
 
-def task_apps(queue):
-    """The ``INSTALLED_APPS`` the task queue chosen when the project was generated needs.
+def rq_queue_url(cache):
+    """RQ's queue URL (``RQ_QUEUES``): the Redis server and database of the cache ``cache``.
 
-    ``queue`` is the ``cache`` answer: ``"database"`` or ``"redis"``. Django 6 ships the
-    Tasks framework; on Django 5.2 its backport, ``django_tasks``, is an app too.
+    A project generated with cache=redis keeps its tasks there, through django-tasks-rq, with
+    the cache's socket timeouts (a stalled Redis costs the webhook one second, not a hang).
+    RQ's keys start with ``rq:`` and the cache's with ``:1:``, so they share the database
+    without clashing; the one thing to avoid is ``cache.clear()``, which empties the whole
+    Redis database, queued tasks included. Every machine that runs the web processes or a
+    worker must use the same ``CACHE_URL``.
     """
-    backport = ["django_tasks"] if django.VERSION < (6, 0) else []
-    if queue == "redis":
-        return [*backport, "django_rq", "django_tasks_rq"]
-    return [*backport, "django_tasks_db"]
-
-
-def tasks_settings(env, queue, default_cache_url):
-    """``TASKS`` (and RQ's settings): where tasks wait for ``manage.py wechat_worker``.
-
-    ``queue`` is the ``cache`` answer given when the project was generated, so the
-    backend always matches the installed packages (requirements.txt):
-
-    - ``"database"``: django-tasks-db, a table in the project's database (``DATABASE_URL``):
-      no server, durable across restarts; SQLite's IMMEDIATE transactions (above) keep
-      the web processes and the worker from "database is locked".
-    - ``"redis"``: RQ through django-tasks-rq, on the Redis server and database of
-      ``CACHE_URL``, with the cache's socket timeouts (a stalled Redis costs the webhook
-      one second, not a hang). RQ's keys start with ``rq:`` and the cache's with ``:1:``,
-      so they share the database without clashing; the one thing to avoid is
-      ``cache.clear()``, which empties the whole Redis database, queued tasks included.
-      Every machine that runs the web processes or a worker must use the same ``CACHE_URL``.
-    """
-    if queue != "redis":
-        return {"TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}}
-    cache = cache_settings(env, default_cache_url)["default"]
     if cache["BACKEND"] != "wechat.cache.RedisCache":
         raise ImproperlyConfigured(
             "This project keeps its tasks in Redis (it was generated with cache=redis): "
@@ -205,44 +203,7 @@ def tasks_settings(env, queue, default_cache_url):
         location = location[0]
     options = cache.get("OPTIONS", {})
     timeouts = {key: options[key] for key in ("socket_timeout", "socket_connect_timeout") if key in options}
-    url = f"{location}?{urlencode(timeouts)}" if timeouts else location
-    return {
-        "TASKS": {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
-        "RQ_QUEUES": {"default": {"URL": url}},
-        # Tasks run in the worker process itself (rq.SimpleWorker), as with the database backend:
-        # one process, one task; no fork per task, and the worker keeps its database connection.
-        "RQ": {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "rq.SimpleWorker"},
-    }
-
-
-def wechat_settings(env):
-    """The ``WECHAT_*`` settings read by ``wechat.conf``."""
-    return {
-        "WECHAT_APP_ID": env.str("WECHAT_APP_ID", default=""),
-        "WECHAT_APP_SECRET": env.str("WECHAT_APP_SECRET", default=""),
-        "WECHAT_TOKEN": env.str("WECHAT_TOKEN", default=""),
-        "WECHAT_ENCODING_AES_KEY": env.str("WECHAT_ENCODING_AES_KEY", default=""),
-        "WECHAT_ENCRYPT_MODE": env.str("WECHAT_ENCRYPT_MODE", default="plain"),
-        "WECHAT_TIMESTAMP_TOLERANCE": env.int("WECHAT_TIMESTAMP_TOLERANCE", default=300),
-        "WECHAT_API_BASE_URL": env.str("WECHAT_API_BASE_URL", default=DEFAULT_API_BASE_URL),
-        "WECHAT_OPEN_BASE_URL": env.str("WECHAT_OPEN_BASE_URL", default=DEFAULT_OPEN_BASE_URL),
-        # handle: answer pushes while the shared store is down (a retry may run twice); retry: 503
-        "WECHAT_ON_STORE_OUTAGE": env.str("WECHAT_ON_STORE_OUTAGE", default="handle"),
-        # days the message log (admin: 消息记录) keeps each push; 0 turns it off
-        "WECHAT_MESSAGE_LOG_DAYS": env.int("WECHAT_MESSAGE_LOG_DAYS", default=30),
-    }
-
-
-def miniprogram_settings(env):
-    """The mini program's app and its JWTs (see ``wechat.miniprogram``)."""
-    return {
-        "MINIPROGRAM_APP_ID": env.str("MINIPROGRAM_APP_ID", default=""),
-        "MINIPROGRAM_APP_SECRET": env.str("MINIPROGRAM_APP_SECRET", default=""),
-        "JWT_SECRET_KEY": env.str("JWT_SECRET_KEY", default=""),
-        "JWT_ACCESS_TTL": env.int("JWT_ACCESS_TTL", default=7200),
-        "JWT_REFRESH_TTL": env.int("JWT_REFRESH_TTL", default=30 * 24 * 3600),
-        "MINIPROGRAM_FAKE_LOGIN": env.bool("MINIPROGRAM_FAKE_LOGIN", default=False),
-    }
+    return f"{location}?{urlencode(timeouts)}" if timeouts else location
 
 
 def logging_settings(debug):
@@ -266,23 +227,4 @@ def logging_settings(debug):
             "wechat.handler": {"level": verbose},  # your handlers: failures, slow ones
             "urllib3": {"level": "WARNING"},  # its DEBUG lines carry URLs with tokens
         },
-    }
-
-
-def https_settings(env):
-    """Production security settings; ``manage.py check --deploy`` is clean with them.
-
-    The webhook is exempt from the HTTPS redirect: WeChat may push to port 80
-    and does not follow redirects, and every push is signed anyway.
-    """
-    return {
-        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
-        "SECURE_SSL_REDIRECT": env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True),
-        "SECURE_REDIRECT_EXEMPT": [r"^wechat/$"],
-        "SESSION_COOKIE_SECURE": True,
-        "CSRF_COOKIE_SECURE": True,
-        "SECURE_HSTS_SECONDS": env.int("DJANGO_SECURE_HSTS_SECONDS", default=60),
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True),
-        "SECURE_HSTS_PRELOAD": env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True),
-        "SECURE_CONTENT_TYPE_NOSNIFF": True,
     }

@@ -1,0 +1,11 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
+"""The OAuth callback's URL, under ``/wechat/`` in the ``wechat`` namespace (``wechat:oauth_callback``)."""
+
+from django.urls import path
+
+from .views import callback
+
+urlpatterns = [
+    path("oauth/callback/", callback, name="oauth_callback"),
+]
