@@ -19,6 +19,9 @@ from wechat.environment import (
     tasks_settings,
     wechat_settings,
 )
+{%- if cookiecutter.use_pay == True %}
+from wechat.pay import conf as pay_defaults
+{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +41,9 @@ INSTALLED_APPS = [
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
     *task_apps("{{ cookiecutter.cache }}"),
+{%- if cookiecutter.use_pay == True %}
+    "wechat.pay",  # WeChat Pay 微信支付: orders, refunds, notifications
+{%- endif %}
 ]
 
 MIDDLEWARE = [
@@ -111,4 +117,21 @@ LLM_MODEL = env.str("LLM_MODEL", default="")
 
 # Mini program: MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET, JWT_SECRET_KEY, JWT_ACCESS_TTL, JWT_REFRESH_TTL
 globals().update(miniprogram_settings(env))
+{%- endif %}
+{%- if cookiecutter.use_pay == True %}
+
+# WeChat Pay 微信支付 (wechat/pay; every variable is explained in .env.example). Unset, orders answer 503.
+WECHAT_PAY_MCH_ID = env.str("WECHAT_PAY_MCH_ID", default="")
+WECHAT_PAY_API_V3_KEY = env.str("WECHAT_PAY_API_V3_KEY", default="")
+WECHAT_PAY_PRIVATE_KEY_PATH = env.str("WECHAT_PAY_PRIVATE_KEY_PATH", default="")
+WECHAT_PAY_CERT_SERIAL_NO = env.str("WECHAT_PAY_CERT_SERIAL_NO", default="")
+WECHAT_PAY_PUBLIC_KEY_ID = env.str("WECHAT_PAY_PUBLIC_KEY_ID", default="")
+WECHAT_PAY_PUBLIC_KEY_PATH = env.str("WECHAT_PAY_PUBLIC_KEY_PATH", default="")
+WECHAT_PAY_PLATFORM_CERT_PATH = env.str("WECHAT_PAY_PLATFORM_CERT_PATH", default="")
+WECHAT_PAY_NOTIFY_URL = env.str("WECHAT_PAY_NOTIFY_URL", default="")
+WECHAT_PAY_REFUND_NOTIFY_URL = env.str("WECHAT_PAY_REFUND_NOTIFY_URL", default="")
+WECHAT_PAY_API_BASE_URL = env.str("WECHAT_PAY_API_BASE_URL", default=pay_defaults.API_BASE_URL)
+WECHAT_PAY_TIMEOUT = env.float("WECHAT_PAY_TIMEOUT", default=pay_defaults.TIMEOUT)
+WECHAT_PAY_QUERY_AFTER = env.int("WECHAT_PAY_QUERY_AFTER", default=pay_defaults.QUERY_AFTER)
+WECHAT_PAY_ORDER_TTL = env.int("WECHAT_PAY_ORDER_TTL", default=pay_defaults.ORDER_TTL)
 {%- endif %}
