@@ -1,0 +1,435 @@
+"""The fake WeChat server's Pay v3 side, over real HTTP: signatures both ways, orders, notifications, refunds."""
+
+import base64
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from wechat.fake_pay import (
+    FORGERIES,
+    authorization,
+    decrypt,
+    merchant_keys,
+    new_api_v3_key,
+    sign,
+    verify,
+)
+from wechat.fake_server import FakeWeChat
+
+MCH_ID = "1900000109"
+APP_ID = "wx" + "a1b2c3d4e5f60718"
+OPENID = "o_payer_1"
+NOTIFY_URL = "https://shop.example.com/wechat/pay/notify/"
+REFUND_NOTIFY_URL = "https://shop.example.com/wechat/pay/refund-notify/"
+
+
+class Merchant:
+    """The project's side, written here from scratch: signs requests, verifies answers with the exposed key."""
+
+    def __init__(self, fake, keys):
+        self.fake, self.keys = fake, keys
+        self.private_key = serialization.load_pem_private_key(keys.private_key_pem.encode(), None)
+        if fake.pay.mode == "platform_cert":
+            self.wechat_key = x509.load_pem_x509_certificate(fake.pay.platform_cert_pem.encode()).public_key()
+        else:
+            self.wechat_key = serialization.load_pem_public_key(fake.pay.public_key_pem.encode())
+
+    def call(self, method, path, data=None, key=None, verify_answer=True):
+        body = b"" if data is None else json.dumps(data).encode()
+        header = authorization(MCH_ID, self.keys.serial_no, key or self.private_key, method, path, body)
+        headers = {"Authorization": header, "Accept": "application/json", "Content-Type": "application/json"}
+        response = requests.request(method, self.fake.url + path.lstrip("/"), data=body, headers=headers, timeout=5)
+        if verify_answer:
+            assert self.verifies(response.headers, response.content), "the answer's signature does not verify"
+        return response
+
+    def verifies(self, headers, body):
+        message = f"{headers['Wechatpay-Timestamp']}\n{headers['Wechatpay-Nonce']}\n".encode() + body + b"\n"
+        return headers["Wechatpay-Serial"] == self.fake.pay.serial and verify(
+            self.wechat_key, message, headers["Wechatpay-Signature"]
+        )
+
+    def prepay(self, out_trade_no="T20240101000001", total=100, **changes):
+        order = {
+            "appid": APP_ID,
+            "mchid": MCH_ID,
+            "description": "测试商品",
+            "out_trade_no": out_trade_no,
+            "notify_url": NOTIFY_URL,
+            "amount": {"total": total, "currency": "CNY"},
+            "payer": {"openid": OPENID},
+            **changes,
+        }
+        return self.call("POST", "/v3/pay/transactions/jsapi", order)
+
+    def query(self, out_trade_no="T20240101000001"):
+        return self.call("GET", f"/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={MCH_ID}")
+
+    def refund(self, out_refund_no, refund, out_trade_no="T20240101000001", total=100):
+        data = {
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "reason": "不想要了",
+            "notify_url": REFUND_NOTIFY_URL,
+            "amount": {"refund": refund, "total": total, "currency": "CNY"},
+        }
+        return self.call("POST", "/v3/refund/domestic/refunds", data)
+
+
+class Receiver:
+    """The project's notify endpoint, stood in by a tiny HTTP server recording what arrives."""
+
+    def __init__(self):
+        self.received = []
+        self.status = 204
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.path, dict(self.headers), body, time.monotonic()))
+                time.sleep(0.2)  # long enough for concurrent deliveries to overlap
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(params=["public_key", "platform_cert"])
+def pay(request, tmp_path):
+    keys = merchant_keys(tmp_path)
+    receiver = Receiver()
+    with FakeWeChat(APP_ID, pay=keys.merchant(MCH_ID, new_api_v3_key(), appids=(APP_ID,)), pay_mode=request.param) as f:
+        f.pay.notify_base = receiver.url
+        merchant = Merchant(f, keys)
+        merchant.receiver = receiver
+        yield merchant
+    receiver.close()
+
+
+@pytest.fixture
+def public_key_pay(tmp_path):
+    keys = merchant_keys(tmp_path)
+    receiver = Receiver()
+    with FakeWeChat(APP_ID, pay=keys.merchant(MCH_ID, new_api_v3_key(), appids=(APP_ID,))) as fake:
+        fake.pay.notify_base = receiver.url
+        merchant = Merchant(fake, keys)
+        merchant.receiver = receiver
+        yield merchant
+    receiver.close()
+
+
+def test_merchant_keys_are_written_as_pem(tmp_path):
+    keys = merchant_keys(tmp_path)
+    private = serialization.load_pem_private_key(keys.private_key_path.read_bytes(), None)
+    assert private.key_size == 2048
+    assert keys.public_key_path.read_text() == keys.public_key_pem
+    assert len(keys.serial_no) == 40 and int(keys.serial_no, 16)
+
+
+def test_prepay_answers_a_prepay_id_signed_by_wechat_pay(pay):
+    response = pay.prepay()
+    assert response.status_code == 200
+    assert response.json()["prepay_id"].startswith("wx")
+    assert response.headers["Request-ID"]
+    assert pay.fake.calls["v3/pay/transactions/jsapi"] == 1
+    assert pay.fake.pay.orders["T20240101000001"]["trade_state"] == "NOTPAY"
+
+
+def test_the_serial_is_the_public_key_id_or_the_certificate_serial(pay):
+    response = pay.prepay()
+    if pay.fake.pay.mode == "public_key":
+        assert response.headers["Wechatpay-Serial"].startswith("PUB_KEY_ID_0112")
+        assert pay.fake.pay.platform_cert_pem is None
+    else:
+        cert = x509.load_pem_x509_certificate(pay.fake.pay.platform_cert_pem.encode())
+        assert response.headers["Wechatpay-Serial"] == f"{cert.serial_number:X}"
+
+
+def test_a_tampered_answer_does_not_verify(public_key_pay):
+    response = public_key_pay.prepay()
+    assert not public_key_pay.verifies(response.headers, response.content + b" ")
+
+
+@pytest.mark.parametrize("breakage", ["other_key", "no_header", "other_serial", "old_timestamp", "other_body"])
+def test_a_bad_merchant_signature_is_401_sign_error(public_key_pay, tmp_path, breakage):
+    merchant, fake = public_key_pay, public_key_pay.fake
+    path = f"/v3/pay/transactions/out-trade-no/T20240101000001?mchid={MCH_ID}"
+    header = authorization(MCH_ID, merchant.keys.serial_no, merchant.private_key, "GET", path)
+    if breakage == "other_key":
+        stranger = serialization.load_pem_private_key(merchant_keys(tmp_path / "other").private_key_pem.encode(), None)
+        header = authorization(MCH_ID, merchant.keys.serial_no, stranger, "GET", path)
+    elif breakage == "no_header":
+        header = ""
+    elif breakage == "other_serial":
+        header = authorization(MCH_ID, "0" * 40, merchant.private_key, "GET", path)
+    elif breakage == "old_timestamp":
+        stamp = header.split('timestamp="')[1].split('"')[0]
+        header = header.replace(f'timestamp="{stamp}"', f'timestamp="{int(stamp) - 3600}"')
+    elif breakage == "other_body":  # signed for another path: the query string is part of what is signed
+        header = authorization(MCH_ID, merchant.keys.serial_no, merchant.private_key, "GET", path + "0")
+    response = requests.get(fake.url + path.lstrip("/"), headers={"Authorization": header}, timeout=5)
+    assert response.status_code == 401
+    assert response.json()["code"] == "SIGN_ERROR"
+    assert merchant.verifies(response.headers, response.content)
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"appid": None}, "appid"),
+        ({"description": ""}, "description"),
+        ({"notify_url": "http://shop.example.com/notify/"}, "notify_url"),
+        ({"amount": {"total": 0}}, "amount.total"),
+        ({"amount": {"total": "100"}}, "amount.total"),
+        ({"amount": {"total": 1.5}}, "amount.total"),
+        ({"payer": {}}, "payer.openid"),
+        ({"out_trade_no": "ab"}, "out_trade_no"),
+    ],
+)
+def test_prepay_checks_its_fields_as_wechat_pay_does(public_key_pay, changes, field):
+    response = public_key_pay.prepay(**changes)
+    assert response.status_code == 400
+    assert response.json()["code"] == "PARAM_ERROR" and field in response.json()["message"]
+    assert public_key_pay.fake.pay.orders == {}
+
+
+def test_prepay_refuses_an_app_the_merchant_is_not_bound_to(public_key_pay):
+    response = public_key_pay.prepay(appid="wx0000000000000000")
+    assert (response.status_code, response.json()["code"]) == (400, "APPID_MCHID_NOT_MATCH")
+
+
+def test_the_same_order_twice_gets_the_same_prepay_id_and_a_changed_one_is_refused(public_key_pay):
+    first = public_key_pay.prepay().json()["prepay_id"]
+    assert public_key_pay.prepay().json()["prepay_id"] == first
+    changed = public_key_pay.prepay(total=1)
+    assert (changed.status_code, changed.json()["code"]) == (400, "INVALID_REQUEST")
+    public_key_pay.fake.pay.pay("T20240101000001")
+    paid = public_key_pay.prepay()
+    assert (paid.status_code, paid.json()["code"]) == (403, "ORDERPAID")
+
+
+def test_query_follows_the_order_from_notpay_to_success(pay):
+    pay.prepay()
+    assert pay.query().json()["trade_state"] == "NOTPAY"
+    assert "transaction_id" not in pay.query().json()
+    pay.fake.pay.pay("T20240101000001")
+    order = pay.query().json()
+    assert order["trade_state"] == "SUCCESS" and order["transaction_id"].startswith("42000")
+    assert order["amount"] == {"total": 100, "currency": "CNY", "payer_total": 100, "payer_currency": "CNY"}
+    assert order["payer"] == {"openid": OPENID} and order["success_time"]
+    assert pay.fake.calls["v3/pay/transactions/out-trade-no/{out_trade_no}"] == 3
+
+
+def test_query_of_an_unknown_order_is_404(public_key_pay):
+    response = public_key_pay.query("NOSUCHORDER1")
+    assert (response.status_code, response.json()["code"]) == (404, "ORDER_NOT_EXIST")
+
+
+def test_close_makes_the_order_closed_and_unpayable(public_key_pay):
+    public_key_pay.prepay()
+    path = "/v3/pay/transactions/out-trade-no/T20240101000001/close"
+    response = public_key_pay.call("POST", path, {"mchid": MCH_ID})
+    assert response.status_code == 204 and response.content == b""
+    assert public_key_pay.query().json()["trade_state"] == "CLOSED"
+    with pytest.raises(Exception, match="订单已关闭"):
+        public_key_pay.fake.pay.pay("T20240101000001")
+
+
+def test_fail_makes_the_next_call_fail_as_wechat_pay_does(public_key_pay):
+    public_key_pay.fake.fail("v3/pay/transactions/jsapi", 500)
+    public_key_pay.fake.fail("v3/pay/transactions/jsapi", "FREQUENCY_LIMITED", after=0)
+    assert public_key_pay.prepay().status_code == 500
+    limited = public_key_pay.prepay()
+    assert (limited.status_code, limited.json()["code"]) == (429, "FREQUENCY_LIMITED")
+    assert public_key_pay.prepay().status_code == 200
+
+
+def test_the_notification_verifies_and_decrypts_with_the_apiv3_key(pay):
+    pay.prepay()
+    answers = pay.fake.pay.notify("T20240101000001")
+    assert answers == [(204, "")]
+    ((path, headers, body, _),) = pay.receiver.received
+    assert path == "/wechat/pay/notify/"
+    assert pay.verifies(headers, body)
+    notification = json.loads(body)
+    assert notification["event_type"] == "TRANSACTION.SUCCESS"
+    assert notification["resource_type"] == "encrypt-resource"
+    resource = notification["resource"]
+    assert (resource["algorithm"], resource["original_type"], resource["associated_data"]) == (
+        "AEAD_AES_256_GCM",
+        "transaction",
+        "transaction",
+    )
+    transaction = json.loads(decrypt(pay.fake.pay.merchant.api_v3_key, resource))
+    assert transaction["out_trade_no"] == "T20240101000001" and transaction["trade_state"] == "SUCCESS"
+    assert (transaction["mchid"], transaction["appid"], transaction["amount"]["total"]) == (MCH_ID, APP_ID, 100)
+    assert pay.query().json()["trade_state"] == "SUCCESS"  # notify pays an unpaid order first
+
+
+def test_a_url_given_to_notify_wins(public_key_pay):
+    public_key_pay.prepay()
+    public_key_pay.fake.pay.notify_base = None
+    assert public_key_pay.fake.pay.notify("T20240101000001", url=public_key_pay.receiver.url + "elsewhere/") == [
+        (204, "")
+    ]
+    assert public_key_pay.receiver.received[0][0] == "/elsewhere/"
+
+
+def test_repeated_deliveries_share_the_notification_id_and_are_each_signed_afresh(public_key_pay):
+    public_key_pay.prepay()
+    public_key_pay.receiver.status = 500  # the project fails: WeChat Pay would retry
+    assert public_key_pay.fake.pay.notify("T20240101000001", times=3) == [(500, "")] * 3
+    bodies = [json.loads(body) for _, _, body, _ in public_key_pay.receiver.received]
+    assert len({body["id"] for body in bodies}) == 1
+    assert len({headers["Wechatpay-Nonce"] for _, headers, _, _ in public_key_pay.receiver.received}) == 3
+
+
+def test_concurrent_deliveries_arrive_at_the_same_time(public_key_pay):
+    public_key_pay.prepay()
+    answers = public_key_pay.fake.pay.notify("T20240101000001", times=3, concurrent=True)
+    assert answers == [(204, "")] * 3
+    arrivals = [arrived for _, _, _, arrived in public_key_pay.receiver.received]
+    assert max(arrivals) - min(arrivals) < 0.15  # the receiver takes 0.2 s for each: they overlapped
+
+
+def test_an_unreachable_project_is_status_0(public_key_pay):
+    public_key_pay.prepay()
+    public_key_pay.fake.pay.notify_timeout = 1
+    status, reason = public_key_pay.fake.pay.notify("T20240101000001", url="http://127.0.0.1:9/notify/")[0]
+    assert status == 0 and reason
+
+
+@pytest.mark.parametrize("forge", FORGERIES)
+def test_each_forgery_is_forged_as_named(pay, forge):
+    pay.prepay()
+    fake_pay, key = pay.fake.pay, pay.fake.pay.merchant.api_v3_key
+    fake_pay.notify("T20240101000001", forge=forge)
+    ((_, headers, body, _),) = pay.receiver.received
+    assert pay.fake.pay.orders["T20240101000001"]["trade_state"] == "NOTPAY"  # a forgery pays nothing
+    signed = pay.verifies(headers, body)
+    resource = json.loads(body)["resource"]
+    if forge == "ciphertext":
+        assert signed
+        with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
+            decrypt(key, resource)
+        return
+    transaction = json.loads(decrypt(key, resource))
+    honest = fake_pay.transaction(fake_pay.orders["T20240101000001"], trade_state="SUCCESS")
+    changed = {name for name in ("out_trade_no", "mchid", "appid") if transaction[name] != honest[name]}
+    changed |= {"amount"} if transaction["amount"]["total"] != 100 else set()
+    expected = {"unknown_order": {"out_trade_no"}, "mchid": {"mchid"}, "appid": {"appid"}, "amount": {"amount"}}
+    assert changed == expected.get(forge, set())
+    assert signed == (forge not in ("signature", "key_id"))
+    age = time.time() - int(headers["Wechatpay-Timestamp"])
+    assert (age > 600) == (forge == "stale")
+    if forge == "signature":
+        assert headers["Wechatpay-Serial"] == fake_pay.serial
+    if forge == "key_id":
+        assert headers["Wechatpay-Serial"] != fake_pay.serial
+
+
+def test_refunds_are_bounded_by_what_was_paid(public_key_pay):
+    public_key_pay.prepay()
+    unpaid = public_key_pay.refund("R1", 10)
+    assert (unpaid.status_code, unpaid.json()["code"]) == (400, "INVALID_REQUEST")
+    public_key_pay.fake.pay.pay("T20240101000001")
+    first = public_key_pay.refund("R1", 60)
+    assert first.status_code == 200 and first.json()["status"] == "PROCESSING"
+    assert first.json()["amount"]["refund"] == 60
+    assert public_key_pay.refund("R1", 60).json()["refund_id"] == first.json()["refund_id"]  # idempotent
+    assert public_key_pay.refund("R1", 50).json()["code"] == "INVALID_REQUEST"  # same number, other amount
+    too_much = public_key_pay.refund("R2", 41)
+    assert (too_much.status_code, too_much.json()["code"]) == (400, "INVALID_REQUEST")
+    assert public_key_pay.refund("R2", 40).status_code == 200
+    assert public_key_pay.refund("R3", 1).status_code == 400
+    wrong_total = public_key_pay.refund("R4", 1, total=99)
+    assert wrong_total.status_code == 400
+    assert public_key_pay.query().json()["trade_state"] == "REFUND"
+
+
+def test_a_refund_completes_and_its_notification_verifies_and_decrypts(pay):
+    pay.prepay()
+    pay.fake.pay.pay("T20240101000001")
+    pay.refund("R20240101000001", 30)
+    assert pay.call("GET", "/v3/refund/domestic/refunds/R20240101000001").json()["status"] == "PROCESSING"
+    assert pay.fake.pay.refund_notify("R20240101000001") == [(204, "")]
+    queried = pay.call("GET", "/v3/refund/domestic/refunds/R20240101000001").json()
+    assert queried["status"] == "SUCCESS" and queried["success_time"]
+    ((path, headers, body, _),) = pay.receiver.received
+    assert path == "/wechat/pay/refund-notify/" and pay.verifies(headers, body)
+    notification = json.loads(body)
+    assert notification["event_type"] == "REFUND.SUCCESS"
+    assert notification["resource"]["original_type"] == "refund"
+    refund = json.loads(decrypt(pay.fake.pay.merchant.api_v3_key, notification["resource"]))
+    assert refund["refund_status"] == "SUCCESS" and refund["out_refund_no"] == "R20240101000001"
+    assert refund["amount"]["refund"] == 30 and refund["mchid"] == MCH_ID
+    assert pay.call("GET", "/v3/refund/domestic/refunds/NOSUCH").status_code == 404
+
+
+def test_certificates_are_encrypted_with_the_apiv3_key(pay):
+    response = pay.call("GET", "/v3/certificates")
+    if pay.fake.pay.mode == "public_key":
+        assert response.status_code == 404
+        return
+    (entry,) = response.json()["data"]
+    pem = decrypt(pay.fake.pay.merchant.api_v3_key, entry["encrypt_certificate"])
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    assert entry["serial_no"] == f"{cert.serial_number:X}" == response.headers["Wechatpay-Serial"]
+
+
+def test_the_dev_console_walks_a_payment_over_http(public_key_pay):
+    fake = public_key_pay.fake
+    prepay_id = public_key_pay.prepay().json()["prepay_id"]
+    paid = requests.post(fake.url + "__fake__/pay/pay", json={"prepay_id": prepay_id}, timeout=5)
+    assert paid.status_code == 200 and paid.json()["trade_state"] == "SUCCESS"
+    notified = requests.post(
+        fake.url + "__fake__/pay/notify", json={"out_trade_no": "T20240101000001", "times": 2}, timeout=5
+    )
+    assert notified.json() == {"answers": [{"status": 204, "body": ""}] * 2}
+    listed = requests.get(fake.url + "__fake__/pay/orders", timeout=5).json()["orders"]
+    assert [order["trade_state"] for order in listed] == ["SUCCESS"]
+    bad = requests.post(fake.url + "__fake__/pay/notify", json={"out_trade_no": "T20240101000001", "forge": "x"})
+    assert bad.status_code == 400
+    unknown = requests.post(fake.url + "__fake__/pay/pay", json={"out_trade_no": "NOSUCH1"}, timeout=5)
+    assert unknown.status_code == 404
+    assert "__fake__/pay/pay" not in fake.calls
+
+
+def test_the_dev_console_pay_checks_the_pay_sign(public_key_pay):
+    fake, merchant = public_key_pay.fake, public_key_pay
+    prepay_id = merchant.prepay().json()["prepay_id"]
+    params = {
+        "appId": APP_ID,
+        "timeStamp": str(int(time.time())),
+        "nonceStr": "abc",
+        "package": f"prepay_id={prepay_id}",
+    }
+    message = "".join(f"{params[name]}\n" for name in ("appId", "timeStamp", "nonceStr", "package"))
+    good = {**params, "signType": "RSA", "paySign": sign(merchant.private_key, message)}
+    forged = {**good, "paySign": base64.b64encode(b"x" * 256).decode()}
+    assert requests.post(fake.url + "__fake__/pay/pay", json=forged, timeout=5).status_code == 400
+    assert fake.pay.orders["T20240101000001"]["trade_state"] == "NOTPAY"
+    assert requests.post(fake.url + "__fake__/pay/pay", json=good, timeout=5).json()["trade_state"] == "SUCCESS"
+
+
+def test_without_pay_the_v3_paths_are_404():
+    with FakeWeChat() as fake:
+        assert requests.post(fake.url + "v3/pay/transactions/jsapi", json={}, timeout=5).status_code == 404
+        assert fake.pay is None
