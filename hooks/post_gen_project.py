@@ -119,7 +119,7 @@ def remove_mini_program():
 
 
 def remove_pay():
-    remove("wechat/pay", "wechat/fake_pay.py", "tests/test_fake_pay.py")
+    remove("wechat/pay", "wechat/fake_pay.py", "tests/test_fake_pay.py", "tests/pay_fixtures.py")
     remove(*(path.relative_to(PROJECT) for path in PROJECT.glob("tests/test_pay*.py")))
     remove_requirement("cryptography")
 
