@@ -152,7 +152,7 @@ def apply_refund(refund_row, data, source):
         changed = Refund.objects.filter(pk=refund_row.pk, status__in=Refund.OPEN).exclude(status=target)
         if not changed.update(status=target, refund_id=refund_id[:32]):
             return ""
-        refund_row.status = target
+        refund_row.status, refund_row.refund_id = target, refund_id[:32]
         record(refund_row.order, f"refund_{target}", source, refund=refund_row, refund_id=refund_id)
     if target == R.ABNORMAL:
         logger.error(
@@ -171,7 +171,7 @@ def refund_succeeded(refund_row, data, source, refund_id):
         )
         if not changed:
             return False
-        refund_row.status = R.SUCCESS
+        refund_row.status, refund_row.refund_id, refund_row.succeeded_at = R.SUCCESS, refund_id, succeeded_at
         Order.objects.filter(pk=refund_row.order_id).update(refunded_amount=F("refunded_amount") + refund_row.amount)
         order = settle(refund_row.order_id, "refunded", source, refund_row, amount=refund_row.amount)
         transaction.on_commit(lambda: send_refunded(order.pk, refund_row.pk))
