@@ -9,7 +9,7 @@ import pytest
 from wechat.pay.models import Order, OrderEvent
 from wechat.pay.signals import order_paid
 
-from .pay_fixtures import fake_pay, new_order, paid_signals, pay_mode, reload  # noqa: F401
+from .pay_fixtures import new_order, reload
 
 PAID_EVENTS = {"kind": "paid"}
 

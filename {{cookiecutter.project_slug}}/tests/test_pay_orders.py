@@ -5,7 +5,7 @@ import pytest
 from wechat.pay.errors import PayError
 from wechat.pay.models import Order, OrderEvent
 
-from .pay_fixtures import APP_ID, OPENID, fake_pay, merchant_verifies, new_order, pay_mode, reload  # noqa: F401
+from .pay_fixtures import APP_ID, OPENID, merchant_verifies, new_order, reload
 
 
 def test_prepay_gives_parameters_whose_pay_sign_verifies_with_the_merchant_key(fake_pay, pay_mode):

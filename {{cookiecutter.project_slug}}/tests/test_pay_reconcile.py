@@ -10,7 +10,7 @@ from django.utils import timezone
 from wechat.pay.models import Order
 from wechat.pay.tasks import query_order_task, reconcile_task
 
-from .pay_fixtures import fake_pay, new_order, paid_signals, reload  # noqa: F401
+from .pay_fixtures import new_order, reload
 
 
 def sync(*args):

@@ -8,7 +8,7 @@ from wechat.pay.errors import PayError
 from wechat.pay.models import Order, Refund
 from wechat.pay.refunds import refund
 
-from .pay_fixtures import fake_pay, new_order, pay_mode, refunded_signals, reload  # noqa: F401
+from .pay_fixtures import new_order, reload
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def answer(handler, request, event_prefix):
 
 def handle_payment(data):
     out_trade_no = data.get("out_trade_no")
-    order = Order.objects.filter(out_trade_no=out_trade_no).first() if isinstance(out_trade_no, str) else None
+    order = Order.objects.filter(out_trade_no=out_trade_no).first() if orders.valid_out_no(out_trade_no) else None
     if order is None:
         raise Refused(404, "unknown out_trade_no")
     mismatch = orders.transaction_mismatch(order, data)
@@ -118,12 +118,14 @@ def handle_refund(data):
     out_refund_no = data.get("out_refund_no")
     refund_row = (
         Refund.objects.select_related("order").filter(out_refund_no=out_refund_no).first()
-        if isinstance(out_refund_no, str)
+        if orders.valid_out_no(out_refund_no)
         else None
     )
     if refund_row is None:
         raise Refused(404, "unknown out_refund_no")
     mismatch = refunds.refund_mismatch(refund_row, data)
+    if not mismatch and data.get("mchid") != pay_settings.MCH_ID:
+        mismatch = "mchid does not match"
     if mismatch:
         raise Refused(400, mismatch)
     return refunds.apply_refund(refund_row, data, "notify")

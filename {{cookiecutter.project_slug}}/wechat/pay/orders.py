@@ -14,6 +14,7 @@ first's row lock, then finds the status changed).
 
 import datetime
 import logging
+import re
 import secrets
 import zoneinfo
 
@@ -33,6 +34,9 @@ __all__ = ["PayError", "create_order", "client_parameters", "query_order", "clos
 logger = logging.getLogger("wechat.pay")
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT = 2_000_000_000  # fen; the column's limit is 2**31 - 1
+TRADE_STATES = {"SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR"}
+OUT_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")  # WeChat Pay's out_trade_no / out_refund_no characters
+WECHAT_ID = re.compile(r"[0-9A-Za-z_\-]{1,64}")  # transaction_id, refund_id
 S = Order.Status
 
 
@@ -165,9 +169,27 @@ def transaction_mismatch(order, data):
             return "amount.total does not match the order"
         if amount.get("currency", order.currency) != order.currency:
             return "amount.currency does not match the order"
-    if not isinstance(data.get("trade_state"), str):
-        return "trade_state is missing"
+    if data.get("trade_state") not in TRADE_STATES:
+        return "trade_state is missing or unknown"
+    transaction_id = data.get("transaction_id")
+    if transaction_id is not None and not (isinstance(transaction_id, str) and WECHAT_ID.fullmatch(transaction_id)):
+        return "transaction_id is not a WeChat Pay transaction id"
+    if data["trade_state"] in ("SUCCESS", "REFUND") and transaction_id is None:
+        return "transaction_id is missing"
     return ""
+
+
+def valid_out_no(value):
+    return isinstance(value, str) and OUT_NO.fullmatch(value) is not None
+
+
+def parse_time(value):
+    """An RFC 3339 time of WeChat Pay's, or None for anything else."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def apply_transaction(order, data, source):
@@ -183,8 +205,7 @@ def apply_transaction(order, data, source):
 def mark_paid(order, data, source):
     transaction_id = data.get("transaction_id")
     transaction_id = transaction_id[:32] if isinstance(transaction_id, str) else ""
-    success_time = data.get("success_time")
-    paid_at = (parse_datetime(success_time) if isinstance(success_time, str) else None) or timezone.now()
+    paid_at = parse_time(data.get("success_time")) or timezone.now()
     with transaction.atomic():
         previous = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
         fields = {"paid_at": paid_at, "transaction_id": transaction_id, "trade_state": "SUCCESS"}
@@ -231,7 +252,7 @@ def query_order(order, source="query"):
     mismatch = transaction_mismatch(order, data)
     if mismatch:
         raise PayError(f"WeChat Pay's answer for {order.out_trade_no}: {mismatch}", code="MISMATCH")
-    Order.objects.filter(pk=order.pk).update(trade_state=data["trade_state"][:32])
+    Order.objects.filter(pk=order.pk).update(trade_state=data["trade_state"])
     return apply_transaction(order, data, source)
 
 

@@ -19,13 +19,12 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from . import client, signals
 from .conf import pay_settings
 from .errors import PayError
 from .models import Order, Refund
-from .orders import CHINA, record
+from .orders import CHINA, WECHAT_ID, parse_time, record
 
 logger = logging.getLogger("wechat.pay")
 S = Order.Status
@@ -113,7 +112,7 @@ def refund_mismatch(refund_row, data):
     """Why WeChat Pay's refund ``data`` does not belong to ``refund_row`` (a sentence), or ''."""
     if not isinstance(data, dict):
         return "the refund is not a JSON object"
-    if "mchid" in data and data["mchid"] != pay_settings.MCH_ID:
+    if "mchid" in data and data["mchid"] != pay_settings.MCH_ID:  # in notifications; refund answers have none
         return "mchid does not match"
     if data.get("out_refund_no") != refund_row.out_refund_no:
         return "out_refund_no does not match"
@@ -129,6 +128,9 @@ def refund_mismatch(refund_row, data):
         return "amount.total does not match the order"
     if refund_status(data) not in ("SUCCESS", "PROCESSING", "CLOSED", "ABNORMAL"):
         return "refund_status is missing or unknown"
+    refund_id = data.get("refund_id")
+    if refund_id is not None and not (isinstance(refund_id, str) and WECHAT_ID.fullmatch(refund_id)):
+        return "refund_id is not a WeChat Pay refund id"
     return ""
 
 
@@ -163,8 +165,7 @@ def apply_refund(refund_row, data, source):
 
 
 def refund_succeeded(refund_row, data, source, refund_id):
-    success_time = data.get("success_time")
-    succeeded_at = (parse_datetime(success_time) if isinstance(success_time, str) else None) or timezone.now()
+    succeeded_at = parse_time(data.get("success_time")) or timezone.now()
     with transaction.atomic():
         changed = Refund.objects.filter(pk=refund_row.pk, status__in=Refund.OPEN).update(
             status=R.SUCCESS, refund_id=refund_id, succeeded_at=succeeded_at
