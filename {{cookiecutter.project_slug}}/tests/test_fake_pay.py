@@ -21,6 +21,7 @@ from wechat.fake_pay import (
     verify,
 )
 from wechat.fake_server import FakeWeChat
+from wechat.management.commands.wechat_fake_server import Command, pay_key_env, pay_merchant
 
 MCH_ID = "1900000109"
 APP_ID = "wx" + "a1b2c3d4e5f60718"
@@ -88,6 +89,7 @@ class Receiver:
     def __init__(self):
         self.received = []
         self.status = 204
+        self.on_receive = None  # called with the body while the answer waits, e.g. to query the fake
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,6 +97,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((self.path, dict(self.headers), body, time.monotonic()))
                 time.sleep(0.2)  # long enough for concurrent deliveries to overlap
+                if receiver.on_receive:
+                    receiver.on_receive(body)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -433,3 +437,89 @@ def test_without_pay_the_v3_paths_are_404():
     with FakeWeChat() as fake:
         assert requests.post(fake.url + "v3/pay/transactions/jsapi", json={}, timeout=5).status_code == 404
         assert fake.pay is None
+
+
+def test_the_project_can_query_the_fake_while_a_notification_waits_for_its_answer(public_key_pay):
+    public_key_pay.prepay()
+    states = []
+    public_key_pay.receiver.on_receive = lambda body: states.append(public_key_pay.query().json()["trade_state"])
+    assert public_key_pay.fake.pay.notify("T20240101000001", times=2, concurrent=True) == [(204, "")] * 2
+    assert states == ["SUCCESS", "SUCCESS"]
+
+
+def test_notifications_can_arrive_out_of_order_and_late(public_key_pay):
+    merchant, fake_pay = public_key_pay, public_key_pay.fake.pay
+    merchant.prepay("T_FIRST_0001")
+    merchant.prepay("T_SECOND_001")
+    fake_pay.pay("T_FIRST_0001")
+    fake_pay.pay("T_SECOND_001")
+    fake_pay.notify("T_SECOND_001")  # the later order's notification first
+    merchant.refund("R_FIRST_0001", 100, out_trade_no="T_FIRST_0001")
+    fake_pay.refund_notify("R_FIRST_0001")  # the refund's before the payment's
+    fake_pay.notify("T_FIRST_0001")
+    key = fake_pay.merchant.api_v3_key
+    seen = [json.loads(decrypt(key, json.loads(body)["resource"])) for _, _, body, _ in merchant.receiver.received]
+    assert [item["out_trade_no"] for item in seen] == ["T_SECOND_001", "T_FIRST_0001", "T_FIRST_0001"]
+    assert seen[1]["refund_status"] == "SUCCESS"
+    assert seen[2]["trade_state"] == "SUCCESS"  # a late payment notification still says what happened then
+    assert merchant.query("T_FIRST_0001").json()["trade_state"] == "REFUND"
+
+
+@pytest.mark.parametrize("forge", ["amount", "unknown_order", "mchid", "signature", "stale"])
+def test_refund_notifications_are_forged_as_named(public_key_pay, forge):
+    merchant, fake_pay = public_key_pay, public_key_pay.fake.pay
+    merchant.prepay()
+    fake_pay.pay("T20240101000001")
+    merchant.refund("R20240101000001", 40)
+    fake_pay.refund_notify("R20240101000001", forge=forge)
+    ((_, headers, body, _),) = merchant.receiver.received
+    refund = json.loads(decrypt(fake_pay.merchant.api_v3_key, json.loads(body)["resource"]))
+    assert (refund["amount"]["refund"] != 40) == (forge == "amount")
+    assert (refund["out_refund_no"] != "R20240101000001") == (forge == "unknown_order")
+    assert (refund["mchid"] != MCH_ID) == (forge == "mchid")
+    assert merchant.verifies(headers, body) == (forge != "signature")
+    assert (time.time() - int(headers["Wechatpay-Timestamp"]) > 600) == (forge == "stale")
+    assert fake_pay.refunds["R20240101000001"]["status"] == "PROCESSING"  # a forgery completes nothing
+    with pytest.raises(ValueError):
+        fake_pay.refund_notify("R20240101000001", forge="appid")
+
+
+def test_the_refund_notify_url_is_needed(public_key_pay):
+    public_key_pay.prepay()
+    public_key_pay.fake.pay.pay("T20240101000001")
+    data = {"out_trade_no": "T20240101000001", "out_refund_no": "R1", "amount": {"refund": 1, "total": 100}}
+    assert public_key_pay.call("POST", "/v3/refund/domestic/refunds", data).status_code == 200
+    with pytest.raises(ValueError, match="notify_url"):
+        public_key_pay.fake.pay.refund_notify("R1")
+    assert public_key_pay.fake.pay.refund_notify("R1", url=public_key_pay.receiver.url) == [(204, "")]
+
+
+def test_the_command_keeps_its_pay_keys_across_restarts(tmp_path, settings):
+    settings.WECHAT_APP_ID, settings.MINIPROGRAM_APP_ID = APP_ID, ""
+    merchant, env = pay_merchant(tmp_path, "1900000002")
+    again, env_again = pay_merchant(tmp_path)
+    assert env["WECHAT_PAY_MCH_ID"] == "1900000002" and env_again["WECHAT_PAY_MCH_ID"] == "1900000001"
+    assert (again.merchant_serial_no, again.api_v3_key) == (merchant.merchant_serial_no, merchant.api_v3_key)
+    assert merchant.appids == (APP_ID,)
+    with FakeWeChat(APP_ID, pay=merchant) as first:
+        first_env = pay_key_env(first, tmp_path)
+    with FakeWeChat(APP_ID, pay=merchant) as second:
+        second_env = pay_key_env(second, tmp_path)
+        assert second_env["WECHAT_PAY_PUBLIC_KEY_ID"] == first_env["WECHAT_PAY_PUBLIC_KEY_ID"]
+        private_key = serialization.load_pem_private_key(env["WECHAT_PAY_PRIVATE_KEY_PATH"].read_bytes(), None)
+        path = f"/v3/pay/transactions/out-trade-no/NOSUCH1?mchid={env['WECHAT_PAY_MCH_ID']}"
+        header = authorization(env["WECHAT_PAY_MCH_ID"], env["WECHAT_PAY_CERT_SERIAL_NO"], private_key, "GET", path)
+        response = requests.get(second.url + path.lstrip("/"), headers={"Authorization": header}, timeout=5)
+        assert response.status_code == 404  # signed with the key files the .env names: accepted
+        public_key = serialization.load_pem_public_key(second_env["WECHAT_PAY_PUBLIC_KEY_PATH"].read_bytes())
+        message = f"{response.headers['Wechatpay-Timestamp']}\n{response.headers['Wechatpay-Nonce']}\n"
+        assert verify(public_key, message.encode() + response.content + b"\n", response.headers["Wechatpay-Signature"])
+    with FakeWeChat(APP_ID, pay=merchant, pay_mode="platform_cert") as third:
+        cert_path = pay_key_env(third, tmp_path)["WECHAT_PAY_PLATFORM_CERT_PATH"]
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        assert f"{cert.serial_number:X}" == third.pay.serial
+        assert cert.public_key().public_numbers() == public_key.public_numbers()
+
+
+def test_the_command_fails_wechat_pay_calls_with_an_http_status():
+    assert Command._failure("v3/pay/transactions/jsapi:500:2") == ("v3/pay/transactions/jsapi", 500, 2)

@@ -140,20 +140,30 @@ class MerchantKeys:
         return FakePayMerchant(mch_id, api_v3_key or new_api_v3_key(), self.public_key_pem, self.serial_no, appids)
 
 
-def merchant_keys(directory, name="apiclient"):
-    """Make a merchant API key pair and certificate serial; write ``apiclient_key.pem`` (and the public key)."""
+def merchant_keys(directory, name="apiclient", reuse=False):
+    """Make a merchant API key pair and certificate serial; write them as ``apiclient_key.pem`` etc.
+
+    ``reuse``: keys already written in ``directory`` are read back instead of made anew.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    key = new_rsa_key()
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = public_pem_of(key)
     private_path, public_path = directory / f"{name}_key.pem", directory / f"{name}_public.pem"
-    private_path.write_text(private_pem, encoding="ascii")
-    private_path.chmod(0o600)
+    serial_path = directory / f"{name}_serial_no.txt"
+    if reuse and private_path.exists() and serial_path.exists():
+        key = serialization.load_pem_private_key(private_path.read_bytes(), None)
+        serial_no = serial_path.read_text(encoding="ascii").strip()
+    else:
+        key, serial_no = new_rsa_key(), f"{x509.random_serial_number():040X}"[:40]
+        private_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        private_path.chmod(0o600)
+        serial_path.write_text(serial_no + "\n", encoding="ascii")
+    public_pem = public_pem_of(key)
     public_path.write_text(public_pem, encoding="ascii")
-    return MerchantKeys(private_path, public_path, private_pem, public_pem, f"{x509.random_serial_number():040X}"[:40])
+    return MerchantKeys(private_path, public_path, private_path.read_text(encoding="ascii"), public_pem, serial_no)
 
 
 def new_api_v3_key():
@@ -256,15 +266,39 @@ class FakePay:
         """What ``Wechatpay-Serial`` names: the public key id, or the platform certificate's serial."""
         return self.platform_serial if self.mode == "platform_cert" else self.public_key_id
 
-    def write_keys(self, directory):
-        """Write the WeChat Pay public key (and the platform certificate) as PEM; their paths."""
+    def use_key_files(self, directory):
+        """Keep WeChat Pay's key (and certificate) in ``directory``: reused if there, else written.
+
+        So a fake restarted by ``manage.py wechat_fake_server`` signs with the key the project's
+        .env already names. Returns the paths: ``public_key`` (and ``platform_cert``).
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        key_path, id_path = directory / "wechatpay_private_key.pem", directory / "wechatpay_public_key_id.txt"
         paths = {"public_key": directory / "wechatpay_public_key.pem"}
+        cert_path = directory / "wechatpay_platform_cert.pem"
+        if key_path.exists() and id_path.exists():
+            self.key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+            self.public_key_pem = public_pem_of(self.key)
+            self.public_key_id = id_path.read_text(encoding="ascii").strip()
+        else:
+            key_path.write_bytes(
+                self.key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+            key_path.chmod(0o600)
+            id_path.write_text(self.public_key_id + "\n", encoding="ascii")
         paths["public_key"].write_text(self.public_key_pem, encoding="ascii")
-        if self.platform_cert_pem:
-            paths["platform_cert"] = directory / "wechatpay_platform_cert.pem"
-            paths["platform_cert"].write_text(self.platform_cert_pem, encoding="ascii")
+        if self.mode == "platform_cert":
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes()) if cert_path.exists() else None
+            if cert is None or cert.public_key() != self.key.public_key():
+                cert = _self_signed(self.key, self.merchant.mch_id)
+            self.platform_cert = cert
+            self.platform_cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+            self.platform_serial = f"{cert.serial_number:X}"
+            cert_path.write_text(self.platform_cert_pem, encoding="ascii")
+            paths["platform_cert"] = cert_path
         return paths
 
     # -- HTTP ---------------------------------------------------------------------
