@@ -1,6 +1,7 @@
 """The fake WeChat server's Pay v3 side, over real HTTP: signatures both ways, orders, notifications, refunds."""
 
 import base64
+import datetime
 import json
 import threading
 import time
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 
 from wechat.fake_pay import (
     FORGERIES,
+    PayError,
     authorization,
     decrypt,
     merchant_keys,
@@ -252,7 +254,7 @@ def test_close_makes_the_order_closed_and_unpayable(public_key_pay):
     response = public_key_pay.call("POST", path, {"mchid": MCH_ID})
     assert response.status_code == 204 and response.content == b""
     assert public_key_pay.query().json()["trade_state"] == "CLOSED"
-    with pytest.raises(Exception, match="订单已关闭"):
+    with pytest.raises(PayError, match="订单已关闭"):
         public_key_pay.fake.pay.pay("T20240101000001")
 
 
@@ -523,3 +525,16 @@ def test_the_command_keeps_its_pay_keys_across_restarts(tmp_path, settings):
 
 def test_the_command_fails_wechat_pay_calls_with_an_http_status():
     assert Command._failure("v3/pay/transactions/jsapi:500:2") == ("v3/pay/transactions/jsapi", 500, 2)
+
+
+def test_an_order_past_its_time_expire_cannot_be_paid(public_key_pay):
+    soon = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))) + datetime.timedelta(seconds=1)
+    assert public_key_pay.prepay(time_expire=soon.isoformat(timespec="seconds")).status_code == 200
+    time.sleep(1.1)
+    with pytest.raises(PayError, match="time_expire"):
+        public_key_pay.fake.pay.pay("T20240101000001")
+    assert public_key_pay.query().json()["trade_state"] == "NOTPAY"
+    past = public_key_pay.prepay("T20240101000002", time_expire="2020-01-01T00:00:00+08:00")
+    assert (past.status_code, past.json()["code"]) == (400, "PARAM_ERROR")
+    naive = public_key_pay.prepay("T20240101000003", time_expire="2099-01-01 00:00:00")
+    assert naive.status_code == 400 and "time_expire" in naive.json()["message"]

@@ -29,7 +29,17 @@ makes the next call fail as WeChat Pay does.
 Test controls (``fake.pay``): ``orders`` and ``refunds`` (the state kept), ``pay(out_trade_no)``,
 ``notify(out_trade_no, times=1, concurrent=False, forge=None, url=None)``, ``complete_refund(out_refund_no)``,
 ``refund_notify(out_refund_no, ...)``; ``notify_base`` rewrites the scheme and host of every notify_url
-(e.g. to a test server's). ``forge`` is one of ``FORGERIES``: the notification is then forged that way.
+(e.g. to a test server's). ``forge`` is one of ``FORGERIES``: the notification is then forged that way,
+and the fake's state is left alone: ``"signature"`` signed by another key under WeChat Pay's key id,
+``"key_id"`` a ``Wechatpay-Serial`` the project does not know, ``"stale"`` a timestamp an hour old
+(validly signed), ``"ciphertext"`` one byte of the ciphertext flipped (validly signed: only the GCM tag
+fails), ``"amount"`` / ``"unknown_order"`` / ``"mchid"`` / ``"appid"`` a validly signed and encrypted
+resource with that field changed (``"appid"`` does not apply to refunds).
+An order given ``time_expire`` can no longer be paid after it (its state stays NOTPAY until closed).
+
+For tests and ``manage.py wechat_fake_server --pay``: ``merchant_keys(directory)`` makes and writes a merchant
+API key pair and serial (``.merchant(mch_id)`` is then a ``FakePayMerchant``); ``fake.pay.use_key_files(directory)``
+keeps WeChat Pay's own key (and certificate) there across restarts.
 
 The same over HTTP for the dev console (not counted in ``calls``), each a JSON POST:
 ``__fake__/pay/pay`` ``{"out_trade_no"}`` or ``{"prepay_id"}`` (or the ``package`` and ``paySign`` that
@@ -402,7 +412,11 @@ class FakePay:
         openid = payer.get("openid") if isinstance(payer, dict) else None
         if not isinstance(openid, str) or not openid:
             raise PayError(400, "PARAM_ERROR", "缺少参数 payer.openid")
-        params = {**fields, "total": total, "currency": currency, "openid": openid, "attach": data.get("attach")}
+        attach = data.get("attach")
+        if attach is not None and (not isinstance(attach, str) or len(attach) > 128):
+            raise PayError(400, "PARAM_ERROR", "attach 应为不超过 128 个字符的字符串")
+        expires_at = _time_expire(data.get("time_expire"))
+        params = {**fields, "total": total, "currency": currency, "openid": openid, "attach": attach}
         order = self.orders.get(fields["out_trade_no"])
         if order is not None:
             if order["trade_state"] in ("SUCCESS", "REFUND"):
@@ -420,6 +434,7 @@ class FakePay:
             "success_time": None,
             "refunded": 0,
             "created_at": time.time(),
+            "expires_at": expires_at,  # time_expire as a Unix time, or None
             "notification_id": str(uuid.uuid4()),
         }
         self.orders[fields["out_trade_no"]] = order
@@ -481,6 +496,8 @@ class FakePay:
             order = self._find(out_trade_no, prepay_id)
             if order["trade_state"] == "CLOSED":
                 raise PayError(400, "ORDER_CLOSED", "订单已关闭，无法支付")
+            if order["trade_state"] == "NOTPAY" and order["expires_at"] and order["expires_at"] <= time.time():
+                raise PayError(400, "ORDER_CLOSED", "订单已过 time_expire，无法支付")
             if order["trade_state"] == "NOTPAY":
                 order["trade_state"] = "SUCCESS"
                 order["transaction_id"] = (
@@ -845,6 +862,21 @@ def _amount(data, field):
     if currency != "CNY":
         raise PayError(400, "PARAM_ERROR", "amount.currency 只支持 CNY")
     return value, currency
+
+
+def _time_expire(value):
+    """time_expire (RFC 3339 with an offset, in the future) as a Unix time; None if not given."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise PayError(400, "PARAM_ERROR", "time_expire 应为 RFC 3339 时间，如 2024-06-08T10:34:56+08:00")
+    if moment.timestamp() <= time.time():
+        raise PayError(400, "PARAM_ERROR", "time_expire 已过")
+    return moment.timestamp()
 
 
 def _check_notify_url(url):
