@@ -11,6 +11,8 @@ import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from wechat.fake_pay import (
     FORGERIES,
@@ -24,6 +26,8 @@ from wechat.fake_pay import (
 )
 from wechat.fake_server import FakeWeChat
 from wechat.management.commands.wechat_fake_server import Command, pay_key_env, pay_merchant
+
+from .conftest import FUZZ_CASES
 
 MCH_ID = "1900000109"
 APP_ID = "wx" + "a1b2c3d4e5f60718"
@@ -538,3 +542,56 @@ def test_an_order_past_its_time_expire_cannot_be_paid(public_key_pay):
     assert (past.status_code, past.json()["code"]) == (400, "PARAM_ERROR")
     naive = public_key_pay.prepay("T20240101000003", time_expire="2099-01-01 00:00:00")
     assert naive.status_code == 400 and "time_expire" in naive.json()["message"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+ORDER_FIELDS = ["appid", "mchid", "description", "out_trade_no", "notify_url", "amount", "payer", "time_expire"]
+
+
+@given(
+    body=st.binary(max_size=300)
+    | JSON_VALUES.map(lambda value: json.dumps(value).encode())
+    | st.dictionaries(st.sampled_from(ORDER_FIELDS), JSON_VALUES).map(lambda value: json.dumps(value).encode())
+)
+@example(body=b"[" * 50000 + b"]" * 50000)
+@example(body=b'{"amount": {"total": NaN}}')
+@example(body=b'{"amount": {"total": ' + b"9" * 5000 + b"}}")
+@example(body=b"\xff\xfe{}")
+def test_hostile_signed_bodies_get_a_signed_4xx_with_a_reason(public_key_pay, body):
+    FUZZ_CASES.append(body)
+    merchant = public_key_pay
+    for path in (
+        "/v3/pay/transactions/jsapi",
+        "/v3/refund/domestic/refunds",
+        "/v3/pay/transactions/out-trade-no/X1/close",
+    ):
+        header = authorization(MCH_ID, merchant.keys.serial_no, merchant.private_key, "POST", path, body)
+        response = requests.post(
+            merchant.fake.url + path.lstrip("/"), data=body, headers={"Authorization": header}, timeout=5
+        )
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert response.json()["code"] and response.json()["message"]
+        assert merchant.verifies(response.headers, response.content)
+
+
+HEADER_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=200)
+SIGNED_FIELDS = 'mchid="{}",nonce_str="n",signature="{}",timestamp="1",serial_no="x"'
+
+
+@given(
+    header=HEADER_TEXT
+    | st.just("WECHATPAY2-SHA256-RSA2048 ")
+    | HEADER_TEXT.map(lambda text: "WECHATPAY2-SHA256-RSA2048 " + SIGNED_FIELDS.format(MCH_ID, text))
+)
+def test_hostile_authorization_headers_are_401_sign_error(public_key_pay, header):
+    FUZZ_CASES.append(header)
+    response = requests.get(
+        public_key_pay.fake.url + f"v3/pay/transactions/out-trade-no/X1?mchid={MCH_ID}",
+        headers={"Authorization": header.encode().decode("latin-1").strip()},  # sent as UTF-8 bytes
+        timeout=5,
+    )
+    assert response.status_code == 401 and response.json()["code"] == "SIGN_ERROR"

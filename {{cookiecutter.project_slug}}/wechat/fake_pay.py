@@ -389,7 +389,7 @@ class FakePay:
     def _json(body):
         try:
             data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep
             raise PayError(400, "PARAM_ERROR", "请求体不是合法的 JSON / the body is not JSON") from None
         if not isinstance(data, dict):
             raise PayError(400, "PARAM_ERROR", "请求体应为 JSON 对象 / the body must be a JSON object")
