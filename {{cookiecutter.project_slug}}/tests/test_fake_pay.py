@@ -172,6 +172,17 @@ def test_the_serial_is_the_public_key_id_or_the_certificate_serial(pay):
         assert response.headers["Wechatpay-Serial"] == f"{cert.serial_number:X}"
 
 
+def test_the_keys_are_written_for_the_project_to_read(pay, tmp_path):
+    paths = pay.fake.pay.write_keys(tmp_path / "wechatpay")
+    public_key = serialization.load_pem_public_key(paths["public_key"].read_bytes())
+    assert public_key.public_numbers() == pay.wechat_key.public_numbers()
+    if pay.fake.pay.mode == "platform_cert":
+        cert = x509.load_pem_x509_certificate(paths["platform_cert"].read_bytes())
+        assert f"{cert.serial_number:X}" == pay.fake.pay.platform_serial
+    else:
+        assert "platform_cert" not in paths
+
+
 def test_a_tampered_answer_does_not_verify(public_key_pay):
     response = public_key_pay.prepay()
     assert not public_key_pay.verifies(response.headers, response.content + b" ")

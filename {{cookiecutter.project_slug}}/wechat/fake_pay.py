@@ -276,6 +276,17 @@ class FakePay:
         """What ``Wechatpay-Serial`` names: the public key id, or the platform certificate's serial."""
         return self.platform_serial if self.mode == "platform_cert" else self.public_key_id
 
+    def write_keys(self, directory):
+        """Write the WeChat Pay public key (and the platform certificate) as PEM; their paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {"public_key": directory / "wechatpay_public_key.pem"}
+        paths["public_key"].write_text(self.public_key_pem, encoding="ascii")
+        if self.platform_cert_pem:
+            paths["platform_cert"] = directory / "wechatpay_platform_cert.pem"
+            paths["platform_cert"].write_text(self.platform_cert_pem, encoding="ascii")
+        return paths
+
     def use_key_files(self, directory):
         """Keep WeChat Pay's key (and certificate) in ``directory``: reused if there, else written.
 
@@ -285,7 +296,6 @@ class FakePay:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         key_path, id_path = directory / "wechatpay_private_key.pem", directory / "wechatpay_public_key_id.txt"
-        paths = {"public_key": directory / "wechatpay_public_key.pem"}
         cert_path = directory / "wechatpay_platform_cert.pem"
         if key_path.exists() and id_path.exists():
             self.key = serialization.load_pem_private_key(key_path.read_bytes(), None)
@@ -299,7 +309,6 @@ class FakePay:
             )
             key_path.chmod(0o600)
             id_path.write_text(self.public_key_id + "\n", encoding="ascii")
-        paths["public_key"].write_text(self.public_key_pem, encoding="ascii")
         if self.mode == "platform_cert":
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes()) if cert_path.exists() else None
             if cert is None or cert.public_key() != self.key.public_key():
@@ -307,9 +316,7 @@ class FakePay:
             self.platform_cert = cert
             self.platform_cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
             self.platform_serial = f"{cert.serial_number:X}"
-            cert_path.write_text(self.platform_cert_pem, encoding="ascii")
-            paths["platform_cert"] = cert_path
-        return paths
+        return self.write_keys(directory)
 
     # -- HTTP ---------------------------------------------------------------------
     def handle(self, method, raw_path, headers, body):
