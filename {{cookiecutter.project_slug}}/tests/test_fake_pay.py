@@ -1,6 +1,7 @@
 """The fake WeChat server's Pay v3 side, over real HTTP: signatures both ways, orders, notifications, refunds."""
 
 import base64
+import datetime
 import json
 import threading
 import time
@@ -10,9 +11,12 @@ import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from wechat.fake_pay import (
     FORGERIES,
+    PayError,
     authorization,
     decrypt,
     merchant_keys,
@@ -21,6 +25,9 @@ from wechat.fake_pay import (
     verify,
 )
 from wechat.fake_server import FakeWeChat
+from wechat.management.commands.wechat_fake_server import Command, pay_key_env, pay_merchant
+
+from .conftest import FUZZ_CASES
 
 MCH_ID = "1900000109"
 APP_ID = "wx" + "a1b2c3d4e5f60718"
@@ -88,6 +95,7 @@ class Receiver:
     def __init__(self):
         self.received = []
         self.status = 204
+        self.on_receive = None  # called with the body while the answer waits, e.g. to query the fake
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,6 +103,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((self.path, dict(self.headers), body, time.monotonic()))
                 time.sleep(0.2)  # long enough for concurrent deliveries to overlap
+                if receiver.on_receive:
+                    receiver.on_receive(body)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -160,6 +170,17 @@ def test_the_serial_is_the_public_key_id_or_the_certificate_serial(pay):
     else:
         cert = x509.load_pem_x509_certificate(pay.fake.pay.platform_cert_pem.encode())
         assert response.headers["Wechatpay-Serial"] == f"{cert.serial_number:X}"
+
+
+def test_the_keys_are_written_for_the_project_to_read(pay, tmp_path):
+    paths = pay.fake.pay.write_keys(tmp_path / "wechatpay")
+    public_key = serialization.load_pem_public_key(paths["public_key"].read_bytes())
+    assert public_key.public_numbers() == pay.wechat_key.public_numbers()
+    if pay.fake.pay.mode == "platform_cert":
+        cert = x509.load_pem_x509_certificate(paths["platform_cert"].read_bytes())
+        assert f"{cert.serial_number:X}" == pay.fake.pay.platform_serial
+    else:
+        assert "platform_cert" not in paths
 
 
 def test_a_tampered_answer_does_not_verify(public_key_pay):
@@ -248,7 +269,7 @@ def test_close_makes_the_order_closed_and_unpayable(public_key_pay):
     response = public_key_pay.call("POST", path, {"mchid": MCH_ID})
     assert response.status_code == 204 and response.content == b""
     assert public_key_pay.query().json()["trade_state"] == "CLOSED"
-    with pytest.raises(Exception, match="订单已关闭"):
+    with pytest.raises(PayError, match="订单已关闭"):
         public_key_pay.fake.pay.pay("T20240101000001")
 
 
@@ -433,3 +454,155 @@ def test_without_pay_the_v3_paths_are_404():
     with FakeWeChat() as fake:
         assert requests.post(fake.url + "v3/pay/transactions/jsapi", json={}, timeout=5).status_code == 404
         assert fake.pay is None
+
+
+def test_the_project_can_query_the_fake_while_a_notification_waits_for_its_answer(public_key_pay):
+    public_key_pay.prepay()
+    states = []
+    public_key_pay.receiver.on_receive = lambda body: states.append(public_key_pay.query().json()["trade_state"])
+    assert public_key_pay.fake.pay.notify("T20240101000001", times=2, concurrent=True) == [(204, "")] * 2
+    assert states == ["SUCCESS", "SUCCESS"]
+
+
+def test_notifications_can_arrive_out_of_order_and_late(public_key_pay):
+    merchant, fake_pay = public_key_pay, public_key_pay.fake.pay
+    merchant.prepay("T_FIRST_0001")
+    merchant.prepay("T_SECOND_001")
+    fake_pay.pay("T_FIRST_0001")
+    fake_pay.pay("T_SECOND_001")
+    fake_pay.notify("T_SECOND_001")  # the later order's notification first
+    merchant.refund("R_FIRST_0001", 100, out_trade_no="T_FIRST_0001")
+    fake_pay.refund_notify("R_FIRST_0001")  # the refund's before the payment's
+    fake_pay.notify("T_FIRST_0001")
+    key = fake_pay.merchant.api_v3_key
+    seen = [json.loads(decrypt(key, json.loads(body)["resource"])) for _, _, body, _ in merchant.receiver.received]
+    assert [item["out_trade_no"] for item in seen] == ["T_SECOND_001", "T_FIRST_0001", "T_FIRST_0001"]
+    assert seen[1]["refund_status"] == "SUCCESS"
+    assert seen[2]["trade_state"] == "SUCCESS"  # a late payment notification still says what happened then
+    assert merchant.query("T_FIRST_0001").json()["trade_state"] == "REFUND"
+
+
+@pytest.mark.parametrize("forge", ["amount", "unknown_order", "mchid", "signature", "stale"])
+def test_refund_notifications_are_forged_as_named(public_key_pay, forge):
+    merchant, fake_pay = public_key_pay, public_key_pay.fake.pay
+    merchant.prepay()
+    fake_pay.pay("T20240101000001")
+    merchant.refund("R20240101000001", 40)
+    fake_pay.refund_notify("R20240101000001", forge=forge)
+    ((_, headers, body, _),) = merchant.receiver.received
+    refund = json.loads(decrypt(fake_pay.merchant.api_v3_key, json.loads(body)["resource"]))
+    assert (refund["amount"]["refund"] != 40) == (forge == "amount")
+    assert (refund["out_refund_no"] != "R20240101000001") == (forge == "unknown_order")
+    assert (refund["mchid"] != MCH_ID) == (forge == "mchid")
+    assert merchant.verifies(headers, body) == (forge != "signature")
+    assert (time.time() - int(headers["Wechatpay-Timestamp"]) > 600) == (forge == "stale")
+    assert fake_pay.refunds["R20240101000001"]["status"] == "PROCESSING"  # a forgery completes nothing
+    with pytest.raises(ValueError):
+        fake_pay.refund_notify("R20240101000001", forge="appid")
+
+
+def test_the_refund_notify_url_is_needed(public_key_pay):
+    public_key_pay.prepay()
+    public_key_pay.fake.pay.pay("T20240101000001")
+    data = {"out_trade_no": "T20240101000001", "out_refund_no": "R1", "amount": {"refund": 1, "total": 100}}
+    assert public_key_pay.call("POST", "/v3/refund/domestic/refunds", data).status_code == 200
+    with pytest.raises(ValueError, match="notify_url"):
+        public_key_pay.fake.pay.refund_notify("R1")
+    assert public_key_pay.fake.pay.refund_notify("R1", url=public_key_pay.receiver.url) == [(204, "")]
+
+
+def test_the_command_keeps_its_pay_keys_across_restarts(tmp_path, settings):
+    settings.WECHAT_APP_ID, settings.MINIPROGRAM_APP_ID = APP_ID, ""
+    merchant, env = pay_merchant(tmp_path, "1900000002")
+    again, env_again = pay_merchant(tmp_path)
+    assert env["WECHAT_PAY_MCH_ID"] == "1900000002" and env_again["WECHAT_PAY_MCH_ID"] == "1900000001"
+    assert (again.merchant_serial_no, again.api_v3_key) == (merchant.merchant_serial_no, merchant.api_v3_key)
+    assert merchant.appids == (APP_ID,)
+    with FakeWeChat(APP_ID, pay=merchant) as first:
+        first_env = pay_key_env(first, tmp_path)
+    with FakeWeChat(APP_ID, pay=merchant) as second:
+        second_env = pay_key_env(second, tmp_path)
+        assert second_env["WECHAT_PAY_PUBLIC_KEY_ID"] == first_env["WECHAT_PAY_PUBLIC_KEY_ID"]
+        private_key = serialization.load_pem_private_key(env["WECHAT_PAY_PRIVATE_KEY_PATH"].read_bytes(), None)
+        path = f"/v3/pay/transactions/out-trade-no/NOSUCH1?mchid={env['WECHAT_PAY_MCH_ID']}"
+        header = authorization(env["WECHAT_PAY_MCH_ID"], env["WECHAT_PAY_CERT_SERIAL_NO"], private_key, "GET", path)
+        response = requests.get(second.url + path.lstrip("/"), headers={"Authorization": header}, timeout=5)
+        assert response.status_code == 404  # signed with the key files the .env names: accepted
+        public_key = serialization.load_pem_public_key(second_env["WECHAT_PAY_PUBLIC_KEY_PATH"].read_bytes())
+        message = f"{response.headers['Wechatpay-Timestamp']}\n{response.headers['Wechatpay-Nonce']}\n"
+        assert verify(public_key, message.encode() + response.content + b"\n", response.headers["Wechatpay-Signature"])
+    with FakeWeChat(APP_ID, pay=merchant, pay_mode="platform_cert") as third:
+        cert_path = pay_key_env(third, tmp_path)["WECHAT_PAY_PLATFORM_CERT_PATH"]
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        assert f"{cert.serial_number:X}" == third.pay.serial
+        assert cert.public_key().public_numbers() == public_key.public_numbers()
+
+
+def test_the_command_fails_wechat_pay_calls_with_an_http_status():
+    assert Command._failure("v3/pay/transactions/jsapi:500:2") == ("v3/pay/transactions/jsapi", 500, 2)
+
+
+def test_an_order_past_its_time_expire_cannot_be_paid(public_key_pay):
+    soon = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))) + datetime.timedelta(seconds=1)
+    assert public_key_pay.prepay(time_expire=soon.isoformat(timespec="seconds")).status_code == 200
+    time.sleep(1.1)
+    with pytest.raises(PayError, match="time_expire"):
+        public_key_pay.fake.pay.pay("T20240101000001")
+    assert public_key_pay.query().json()["trade_state"] == "NOTPAY"
+    past = public_key_pay.prepay("T20240101000002", time_expire="2020-01-01T00:00:00+08:00")
+    assert (past.status_code, past.json()["code"]) == (400, "PARAM_ERROR")
+    naive = public_key_pay.prepay("T20240101000003", time_expire="2099-01-01 00:00:00")
+    assert naive.status_code == 400 and "time_expire" in naive.json()["message"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+ORDER_FIELDS = ["appid", "mchid", "description", "out_trade_no", "notify_url", "amount", "payer", "time_expire"]
+
+
+@given(
+    body=st.binary(max_size=300)
+    | JSON_VALUES.map(lambda value: json.dumps(value).encode())
+    | st.dictionaries(st.sampled_from(ORDER_FIELDS), JSON_VALUES).map(lambda value: json.dumps(value).encode())
+)
+@example(body=b"[" * 50000 + b"]" * 50000)
+@example(body=b'{"amount": {"total": NaN}}')
+@example(body=b'{"amount": {"total": ' + b"9" * 5000 + b"}}")
+@example(body=b"\xff\xfe{}")
+def test_hostile_signed_bodies_get_a_signed_4xx_with_a_reason(public_key_pay, body):
+    FUZZ_CASES.append(body)
+    merchant = public_key_pay
+    for path in (
+        "/v3/pay/transactions/jsapi",
+        "/v3/refund/domestic/refunds",
+        "/v3/pay/transactions/out-trade-no/X1/close",
+    ):
+        header = authorization(MCH_ID, merchant.keys.serial_no, merchant.private_key, "POST", path, body)
+        response = requests.post(
+            merchant.fake.url + path.lstrip("/"), data=body, headers={"Authorization": header}, timeout=5
+        )
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert response.json()["code"] and response.json()["message"]
+        assert merchant.verifies(response.headers, response.content)
+
+
+HEADER_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=200)
+SIGNED_FIELDS = 'mchid="{}",nonce_str="n",signature="{}",timestamp="1",serial_no="x"'
+
+
+@given(
+    header=HEADER_TEXT
+    | st.just("WECHATPAY2-SHA256-RSA2048 ")
+    | HEADER_TEXT.map(lambda text: "WECHATPAY2-SHA256-RSA2048 " + SIGNED_FIELDS.format(MCH_ID, text))
+)
+def test_hostile_authorization_headers_are_401_sign_error(public_key_pay, header):
+    FUZZ_CASES.append(header)
+    response = requests.get(
+        public_key_pay.fake.url + f"v3/pay/transactions/out-trade-no/X1?mchid={MCH_ID}",
+        headers={"Authorization": header.encode().decode("latin-1").strip()},  # sent as UTF-8 bytes
+        timeout=5,
+    )
+    assert response.status_code == 401 and response.json()["code"] == "SIGN_ERROR"

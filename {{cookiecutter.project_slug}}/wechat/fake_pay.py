@@ -29,7 +29,17 @@ makes the next call fail as WeChat Pay does.
 Test controls (``fake.pay``): ``orders`` and ``refunds`` (the state kept), ``pay(out_trade_no)``,
 ``notify(out_trade_no, times=1, concurrent=False, forge=None, url=None)``, ``complete_refund(out_refund_no)``,
 ``refund_notify(out_refund_no, ...)``; ``notify_base`` rewrites the scheme and host of every notify_url
-(e.g. to a test server's). ``forge`` is one of ``FORGERIES``: the notification is then forged that way.
+(e.g. to a test server's). ``forge`` is one of ``FORGERIES``: the notification is then forged that way,
+and the fake's state is left alone: ``"signature"`` signed by another key under WeChat Pay's key id,
+``"key_id"`` a ``Wechatpay-Serial`` the project does not know, ``"stale"`` a timestamp an hour old
+(validly signed), ``"ciphertext"`` one byte of the ciphertext flipped (validly signed: only the GCM tag
+fails), ``"amount"`` / ``"unknown_order"`` / ``"mchid"`` / ``"appid"`` a validly signed and encrypted
+resource with that field changed (``"appid"`` does not apply to refunds).
+An order given ``time_expire`` can no longer be paid after it (its state stays NOTPAY until closed).
+
+For tests and ``manage.py wechat_fake_server --pay``: ``merchant_keys(directory)`` makes and writes a merchant
+API key pair and serial (``.merchant(mch_id)`` is then a ``FakePayMerchant``); ``fake.pay.use_key_files(directory)``
+keeps WeChat Pay's own key (and certificate) there across restarts.
 
 The same over HTTP for the dev console (not counted in ``calls``), each a JSON POST:
 ``__fake__/pay/pay`` ``{"out_trade_no"}`` or ``{"prepay_id"}`` (or the ``package`` and ``paySign`` that
@@ -140,20 +150,30 @@ class MerchantKeys:
         return FakePayMerchant(mch_id, api_v3_key or new_api_v3_key(), self.public_key_pem, self.serial_no, appids)
 
 
-def merchant_keys(directory, name="apiclient"):
-    """Make a merchant API key pair and certificate serial; write ``apiclient_key.pem`` (and the public key)."""
+def merchant_keys(directory, name="apiclient", reuse=False):
+    """Make a merchant API key pair and certificate serial; write them as ``apiclient_key.pem`` etc.
+
+    ``reuse``: keys already written in ``directory`` are read back instead of made anew.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    key = new_rsa_key()
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = public_pem_of(key)
     private_path, public_path = directory / f"{name}_key.pem", directory / f"{name}_public.pem"
-    private_path.write_text(private_pem, encoding="ascii")
-    private_path.chmod(0o600)
+    serial_path = directory / f"{name}_serial_no.txt"
+    if reuse and private_path.exists() and serial_path.exists():
+        key = serialization.load_pem_private_key(private_path.read_bytes(), None)
+        serial_no = serial_path.read_text(encoding="ascii").strip()
+    else:
+        key, serial_no = new_rsa_key(), f"{x509.random_serial_number():040X}"[:40]
+        private_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        private_path.chmod(0o600)
+        serial_path.write_text(serial_no + "\n", encoding="ascii")
+    public_pem = public_pem_of(key)
     public_path.write_text(public_pem, encoding="ascii")
-    return MerchantKeys(private_path, public_path, private_pem, public_pem, f"{x509.random_serial_number():040X}"[:40])
+    return MerchantKeys(private_path, public_path, private_path.read_text(encoding="ascii"), public_pem, serial_no)
 
 
 def new_api_v3_key():
@@ -267,6 +287,37 @@ class FakePay:
             paths["platform_cert"].write_text(self.platform_cert_pem, encoding="ascii")
         return paths
 
+    def use_key_files(self, directory):
+        """Keep WeChat Pay's key (and certificate) in ``directory``: reused if there, else written.
+
+        So a fake restarted by ``manage.py wechat_fake_server`` signs with the key the project's
+        .env already names. Returns the paths: ``public_key`` (and ``platform_cert``).
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        key_path, id_path = directory / "wechatpay_private_key.pem", directory / "wechatpay_public_key_id.txt"
+        cert_path = directory / "wechatpay_platform_cert.pem"
+        if key_path.exists() and id_path.exists():
+            self.key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+            self.public_key_pem = public_pem_of(self.key)
+            self.public_key_id = id_path.read_text(encoding="ascii").strip()
+        else:
+            key_path.write_bytes(
+                self.key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+            key_path.chmod(0o600)
+            id_path.write_text(self.public_key_id + "\n", encoding="ascii")
+        if self.mode == "platform_cert":
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes()) if cert_path.exists() else None
+            if cert is None or cert.public_key() != self.key.public_key():
+                cert = _self_signed(self.key, self.merchant.mch_id)
+            self.platform_cert = cert
+            self.platform_cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+            self.platform_serial = f"{cert.serial_number:X}"
+        return self.write_keys(directory)
+
     # -- HTTP ---------------------------------------------------------------------
     def handle(self, method, raw_path, headers, body):
         """(status, headers, body bytes) for one request to ``v3/...`` or ``__fake__/pay/...``."""
@@ -345,7 +396,7 @@ class FakePay:
     def _json(body):
         try:
             data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep
             raise PayError(400, "PARAM_ERROR", "请求体不是合法的 JSON / the body is not JSON") from None
         if not isinstance(data, dict):
             raise PayError(400, "PARAM_ERROR", "请求体应为 JSON 对象 / the body must be a JSON object")
@@ -368,7 +419,11 @@ class FakePay:
         openid = payer.get("openid") if isinstance(payer, dict) else None
         if not isinstance(openid, str) or not openid:
             raise PayError(400, "PARAM_ERROR", "缺少参数 payer.openid")
-        params = {**fields, "total": total, "currency": currency, "openid": openid, "attach": data.get("attach")}
+        attach = data.get("attach")
+        if attach is not None and (not isinstance(attach, str) or len(attach) > 128):
+            raise PayError(400, "PARAM_ERROR", "attach 应为不超过 128 个字符的字符串")
+        expires_at = _time_expire(data.get("time_expire"))
+        params = {**fields, "total": total, "currency": currency, "openid": openid, "attach": attach}
         order = self.orders.get(fields["out_trade_no"])
         if order is not None:
             if order["trade_state"] in ("SUCCESS", "REFUND"):
@@ -386,6 +441,7 @@ class FakePay:
             "success_time": None,
             "refunded": 0,
             "created_at": time.time(),
+            "expires_at": expires_at,  # time_expire as a Unix time, or None
             "notification_id": str(uuid.uuid4()),
         }
         self.orders[fields["out_trade_no"]] = order
@@ -447,6 +503,8 @@ class FakePay:
             order = self._find(out_trade_no, prepay_id)
             if order["trade_state"] == "CLOSED":
                 raise PayError(400, "ORDER_CLOSED", "订单已关闭，无法支付")
+            if order["trade_state"] == "NOTPAY" and order["expires_at"] and order["expires_at"] <= time.time():
+                raise PayError(400, "ORDER_CLOSED", "订单已过 time_expire，无法支付")
             if order["trade_state"] == "NOTPAY":
                 order["trade_state"] = "SUCCESS"
                 order["transaction_id"] = (
@@ -811,6 +869,21 @@ def _amount(data, field):
     if currency != "CNY":
         raise PayError(400, "PARAM_ERROR", "amount.currency 只支持 CNY")
     return value, currency
+
+
+def _time_expire(value):
+    """time_expire (RFC 3339 with an offset, in the future) as a Unix time; None if not given."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise PayError(400, "PARAM_ERROR", "time_expire 应为 RFC 3339 时间，如 2024-06-08T10:34:56+08:00")
+    if moment.timestamp() <= time.time():
+        raise PayError(400, "PARAM_ERROR", "time_expire 已过")
+    return moment.timestamp()
 
 
 def _check_notify_url(url):

@@ -869,7 +869,10 @@ def _handler_for(fake):
         def _pay(self, method):
             if fake.pay is None:
                 return self._json(404, {"code": "NOT_FOUND", "message": "WeChat Pay is off: FakeWeChat(pay=...)"})
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = self.headers.get("Content-Length") or "0"
+            if not length.isascii() or not length.isdigit():
+                return self._json(400, {"code": "PARAM_ERROR", "message": "Content-Length: expected a number"})
+            body = self.rfile.read(int(length))
             status, headers, payload = fake.pay.handle(method, self.path, self.headers, body)
             self.send_response(status)
             for name, value in headers.items():
