@@ -14,6 +14,7 @@ DATABASE = "{{ cookiecutter.database }}"
 CACHE = "{{ cookiecutter.cache }}"
 USE_JSSDK = "{{ cookiecutter.use_jssdk }}" == "True"
 USE_OAUTH = "{{ cookiecutter.use_oauth }}" == "True"
+USE_PAY = "{{ cookiecutter.use_pay }}" == "True"
 # Official-account features: a mini_program project has none of them.
 OFFICIAL_ACCOUNT = "{{ cookiecutter.__official_account }}" == "True"
 JSSDK = "{{ cookiecutter.__jssdk }}" == "True"
@@ -140,6 +141,12 @@ def remove_mini_program():
     remove_requirement("djangorestframework", "requirements-dev.txt")
 
 
+def remove_pay():
+    remove("wechat/pay", "wechat/fake_pay.py", "tests/test_fake_pay.py", "tests/pay_fixtures.py")
+    remove(*(path.relative_to(PROJECT) for path in PROJECT.glob("tests/test_pay*.py")))
+    remove_requirement("cryptography")
+
+
 def remove_empty_folders():
     for folder in ("templates", "wechat/templates/admin/wechat", "wechat/templates/admin"):
         if (PROJECT / folder).is_dir() and not any((PROJECT / folder).iterdir()):
@@ -239,6 +246,8 @@ def main():
         remove_official_account_admin()
     if not MINI_PROGRAM:
         remove_mini_program()
+    if not USE_PAY:
+        remove_pay()
     remove_empty_folders()
     write_env_file()
     if DATABASE != "postgresql":

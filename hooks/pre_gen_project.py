@@ -17,7 +17,7 @@ CHOICES = {
     "database": ("sqlite", "postgresql"),
     "cache": ("database", "redis"),
 }
-BOOLEANS = ("use_jssdk", "use_oauth")
+BOOLEANS = ("use_jssdk", "use_oauth", "use_pay")
 # Top-level names the generated project already uses for itself.
 RESERVED_SLUGS = {
     "app",

@@ -71,6 +71,9 @@ def test_files_match_the_answers(project):
         "wechat/miniprogram/views.py": answers["wechat_app_type"] != "official_account",
         "wechat/jwt_auth.py": answers["wechat_app_type"] != "official_account",
         "wechat/middleware.py": answers["wechat_app_type"] != "official_account",
+        "wechat/pay/apps.py": answers.get("use_pay", False),
+        "wechat/fake_pay.py": answers.get("use_pay", False),
+        "tests/test_pay_notify.py": answers.get("use_pay", False),
     }
     for feature, wanted in features.items():
         assert (path / feature).exists() == wanted, feature

@@ -32,6 +32,9 @@ from environment import (
     startup_errors_in_one_line,
 )
 from wechat import defaults
+{%- if cookiecutter.use_pay == True %}
+from wechat.pay import conf as pay_defaults
+{%- endif %}
 
 # ---------------------------------------------------------------------------
 # Settings 配置 (environment variables, or a .env file next to this one)
@@ -88,6 +91,9 @@ INSTALLED_APPS = [
     "django_tasks_rq",
 {%- else %}
     "django_tasks_db",
+{%- endif %}
+{%- if cookiecutter.use_pay == True %}
+    "wechat.pay",  # WeChat Pay 微信支付: orders, refunds, notifications
 {%- endif %}
 ]
 MIDDLEWARE = [
@@ -171,6 +177,22 @@ if TESTING:
 else:  # signs the mini program's tokens: required, as SECRET_KEY
     JWT_SECRET_KEY = secret_setting(env, "JWT_SECRET_KEY", production=not DEBUG)
 {%- endif %}
+{%- if cookiecutter.use_pay == True %}
+# WeChat Pay 微信支付 (wechat/pay; every variable is explained in .env.example). Unset, orders answer 503.
+WECHAT_PAY_MCH_ID = env.str("WECHAT_PAY_MCH_ID", default="")
+WECHAT_PAY_API_V3_KEY = env.str("WECHAT_PAY_API_V3_KEY", default="")
+WECHAT_PAY_PRIVATE_KEY_PATH = env.str("WECHAT_PAY_PRIVATE_KEY_PATH", default="")
+WECHAT_PAY_CERT_SERIAL_NO = env.str("WECHAT_PAY_CERT_SERIAL_NO", default="")
+WECHAT_PAY_PUBLIC_KEY_ID = env.str("WECHAT_PAY_PUBLIC_KEY_ID", default="")
+WECHAT_PAY_PUBLIC_KEY_PATH = env.str("WECHAT_PAY_PUBLIC_KEY_PATH", default="")
+WECHAT_PAY_PLATFORM_CERT_PATH = env.str("WECHAT_PAY_PLATFORM_CERT_PATH", default="")
+WECHAT_PAY_NOTIFY_URL = env.str("WECHAT_PAY_NOTIFY_URL", default="")
+WECHAT_PAY_REFUND_NOTIFY_URL = env.str("WECHAT_PAY_REFUND_NOTIFY_URL", default="")
+WECHAT_PAY_API_BASE_URL = env.str("WECHAT_PAY_API_BASE_URL", default=pay_defaults.API_BASE_URL)
+WECHAT_PAY_TIMEOUT = env.float("WECHAT_PAY_TIMEOUT", default=pay_defaults.TIMEOUT)
+WECHAT_PAY_QUERY_AFTER = env.int("WECHAT_PAY_QUERY_AFTER", default=pay_defaults.QUERY_AFTER)
+WECHAT_PAY_ORDER_TTL = env.int("WECHAT_PAY_ORDER_TTL", default=pay_defaults.ORDER_TTL)
+{%- endif %}
 # The settings are complete: from here on Django may read them (wechat/urls.py asks for DEBUG).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 
@@ -217,6 +239,9 @@ urlpatterns = [
     path("", home),
     path("admin/", (AdminURLs(), "admin", "admin")),  # 管理后台 /admin/: first `python app.py createsuperuser`
     path("wechat/", include((wechat_urls, "wechat"))),
+{%- if cookiecutter.use_pay == True %}
+    path("wechat/pay/", include("wechat.pay.urls")),  # WeChat Pay's notifications 支付结果通知
+{%- endif %}
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}

@@ -26,6 +26,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The URL to enter on WeChat's server configuration page: http(s)://<your host>/wechat/
     path("wechat/", include((wechat_urls, "wechat"))),
+{%- if cookiecutter.use_pay == True %}
+    # WeChat Pay's notifications 支付结果通知: WECHAT_PAY_NOTIFY_URL is https://<your host>/wechat/pay/notify/
+    path("wechat/pay/", include("wechat.pay.urls")),
+{%- endif %}
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from importlib.util import find_spec
 
 import pytest
 from hypothesis import HealthCheck
@@ -183,3 +184,8 @@ def broken_cache(settings, db):
             cursor.execute("DROP TABLE wechat_cache")
     else:
         settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}
+
+
+# WeChat Pay's fixtures (fake_pay, pay_mode, paid_signals, refunded_signals), in projects that chose it.
+if find_spec("wechat.pay") is not None:
+    from .pay_fixtures import fake_pay, paid_signals, pay_mode, refunded_signals  # noqa: E402, F401

@@ -43,6 +43,10 @@ Over HTTP (not counted in ``calls``):
 customer-service messages received (for ``touser``, after the ``received_at``
 ``since``; both optional), and
 ``GET /__fake__/login_code?openid=...&appid=...`` a ``wx.login()`` code to log in with.
+
+WeChat Pay API v3 (``FakeWeChat(pay=FakePayMerchant(...), pay_mode="public_key"|"platform_cert")``):
+the ``v3/...`` paths and the ``/__fake__/pay/...`` controls are answered by ``fake.pay``
+(wechat/fake_pay.py, whose docstring lists them).
 """
 
 import base64
@@ -123,8 +127,23 @@ class WeChatError(Exception):
 class FakeWeChat:
     """WeChat's API for one or more apps (``apps`` maps app id to secret)."""
 
-    def __init__(self, app_id="wx_fake_app", app_secret="fake-secret", *, apps=None, token_ttl=7200, port=0):
+    def __init__(
+        self,
+        app_id="wx_fake_app",
+        app_secret="fake-secret",
+        *,
+        apps=None,
+        token_ttl=7200,
+        port=0,
+        pay=None,
+        pay_mode="public_key",
+    ):
         self.apps = {app_id: app_secret, **(apps or {})}
+        self.pay = None  # WeChat Pay v3 (wechat/fake_pay.py), for a FakePayMerchant given as ``pay``
+        if pay is not None:
+            from wechat.fake_pay import FakePay  # only in projects with WeChat Pay
+
+            self.pay = FakePay(self, pay, mode=pay_mode)
         self.token_ttl = token_ttl
         self.calls = collections.Counter()
         self.delay = 0.0  # seconds to wait before every answer
@@ -815,6 +834,8 @@ def _handler_for(fake):
             query = dict(parse_qsl(parts.query))
             if fake.delay:
                 time.sleep(fake.delay)
+            if path.startswith(("v3/", "__fake__/pay/")):  # WeChat Pay: wechat/fake_pay.py
+                return self._pay(method)
             if path == "connect/oauth2/authorize":
                 with fake._lock:
                     fake.calls[path] += 1
@@ -846,6 +867,21 @@ def _handler_for(fake):
             except ValueError:
                 return self._json(200, {"errcode": 47001, "errmsg": ERRORS[47001]})
             self._json(*fake.answer(method, path, query, body if isinstance(body, dict) else {}))
+
+        def _pay(self, method):
+            if fake.pay is None:
+                return self._json(404, {"code": "NOT_FOUND", "message": "WeChat Pay is off: FakeWeChat(pay=...)"})
+            length = self.headers.get("Content-Length") or "0"
+            if not length.isascii() or not length.isdigit():
+                return self._json(400, {"code": "PARAM_ERROR", "message": "Content-Length: expected a number"})
+            body = self.rfile.read(int(length))
+            status, headers, payload = fake.pay.handle(method, self.path, self.headers, body)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
         def _json(self, status, data):
             payload = json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,27 @@
+"""Included under ``/wechat/pay/``: set WECHAT_PAY_NOTIFY_URL to ``https://<your host>/wechat/pay/notify/``.
+
+The views are imported on the first request: ``app.py`` (the single-file layout) builds its URLs while it
+is still being read as the settings, before the models can load.
+"""
+
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+app_name = "wechat_pay"
+
+
+def lazy(name):
+    @csrf_exempt  # WeChat Pay posts without a CSRF token: the signature is what authenticates it
+    def view(request, *args, **kwargs):
+        from . import notify
+
+        return getattr(notify, name)(request, *args, **kwargs)
+
+    view.__name__ = view.__qualname__ = name
+    return view
+
+
+urlpatterns = [
+    path("notify/", lazy("payment_notify"), name="notify"),
+    path("refund-notify/", lazy("refund_notify"), name="refund_notify"),
+]
