@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Orders in the admin: read-only money, every event, search, a status filter; refunds and queries.
 
 ``<id>/refund/`` is the refund form (full or partial, with a reason); the form carries its own

@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Every ``WECHAT_PAY_*`` setting, typed, with its one default.
 
 The settings module reads the environment variables (``WECHAT_PAY_MCH_ID = env.str(...)``) and takes its

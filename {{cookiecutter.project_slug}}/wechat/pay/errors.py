@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """``PayError``: what went wrong with a payment, said clearly, with the HTTP status to answer."""
 
 

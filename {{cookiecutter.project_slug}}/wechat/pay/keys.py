@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """The keys: the merchant's private key signs, WeChat Pay's public key or platform certificates verify.
 
 All the cryptography is the ``cryptography`` package's: RSA PKCS#1 v1.5 with SHA-256 for the

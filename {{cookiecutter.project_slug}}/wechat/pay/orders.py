@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Orders: create one (JSAPI prepay), the client's payment parameters, and every change of state.
 
     from wechat.pay.orders import create_order, PayError

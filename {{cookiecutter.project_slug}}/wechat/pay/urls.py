@@ -1,3 +1,5 @@
+# Part of the cookiecutter-wechat-django template: update it with cruft (`cruft update`), don't edit it here.
+# Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """Included under ``/wechat/pay/``: set WECHAT_PAY_NOTIFY_URL to ``https://<your host>/wechat/pay/notify/``.
 
 The views are imported on the first request: ``app.py`` (the single-file layout) builds its URLs while it
