@@ -14,6 +14,7 @@ DATABASE = "{{ cookiecutter.database }}"
 CACHE = "{{ cookiecutter.cache }}"
 USE_JSSDK = "{{ cookiecutter.use_jssdk }}" == "True"
 USE_OAUTH = "{{ cookiecutter.use_oauth }}" == "True"
+USE_PAY = "{{ cookiecutter.use_pay }}" == "True"
 # Official-account features: a mini_program project has none of them.
 OFFICIAL_ACCOUNT = "{{ cookiecutter.__official_account }}" == "True"
 JSSDK = "{{ cookiecutter.__jssdk }}" == "True"
@@ -123,6 +124,10 @@ def remove_empty_folders():
             (PROJECT / folder).rmdir()
 
 
+def remove_shop():
+    remove("shop", "tests/test_shop.py")
+
+
 def remove_single_file_layout():
     remove("app.py")
 
@@ -169,6 +174,9 @@ def notes():
     if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
         lines.append("Note: JSSDK and web OAuth are official-account features, ignored for a mini_program project.")
         lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目会忽略这两个选项。")
+    if USE_PAY and OFFICIAL_ACCOUNT and not USE_OAUTH:
+        lines.append("Note: web OAuth is on anyway: WeChat Pay on official-account pages needs the payer's openid.")
+        lines.append("注意：已启用网页授权：公众号网页里的微信支付需要付款人的 openid。")
     return lines
 
 
@@ -215,6 +223,8 @@ def main():
         remove_materials()
     if not MINI_PROGRAM:
         remove_mini_program()
+    if not USE_PAY:
+        remove_shop()
     remove_empty_folders()
     write_env_file()
     if DATABASE != "postgresql":

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
     *task_apps("{{ cookiecutter.cache }}"),  # Django's Tasks framework and its queue
+{%- if cookiecutter.use_pay %}
+    "shop",  # the example shop (products, orders paid with WeChat Pay): yours to edit
+{%- endif %}
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -159,6 +162,9 @@ urlpatterns = [
     path("wechat/", include("wechat.urls")),
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram")),
+{%- endif %}
+{%- if cookiecutter.use_pay %}
+    path("api/shop/", include("shop.urls")),  # the example shop's orders API
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", me, name="me"),

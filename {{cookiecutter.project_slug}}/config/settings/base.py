@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "wechat",  # before staticfiles: its runserver (which starts the task worker in DEBUG) wins
     "django.contrib.staticfiles",
     *task_apps("{{ cookiecutter.cache }}"),
+{%- if cookiecutter.use_pay %}
+    "shop",  # the example shop (products, orders paid with WeChat Pay): yours to edit
+{%- endif %}
 ]
 
 MIDDLEWARE = [
