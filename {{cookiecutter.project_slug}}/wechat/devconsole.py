@@ -23,6 +23,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 import requests
+from django.apps import apps
 from django.conf import settings
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
@@ -76,7 +77,8 @@ def local_debug_only(view):
 @local_debug_only
 @require_GET
 def console(request):
-    context = {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE, "since": repr(time.time())}
+    pay_url = reverse("wechat:dev_console_pay") if apps.is_installed("wechat.pay") else ""
+    context = {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE, "since": repr(time.time()), "pay_url": pay_url}
     return render(request, "wechat/dev_console.html", context)
 
 
@@ -181,3 +183,8 @@ urlpatterns = [
     path("dev/send/", send, name="dev_console_send"),
     path("dev/late/", late, name="dev_console_late"),
 ]
+
+if apps.is_installed("wechat.pay"):  # the pay button (wechat.pay.devconsole)
+    from .pay.devconsole import pay
+
+    urlpatterns.append(path("dev/pay/", pay, name="dev_console_pay"))
