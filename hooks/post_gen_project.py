@@ -143,6 +143,7 @@ def remove_mini_program():
 
 def remove_pay():
     remove("wechat/pay", "wechat/fake_pay.py", "tests/test_fake_pay.py", "tests/pay_fixtures.py")
+    remove("shop", "tests/test_shop.py")  # the example shop, yours once generated
     remove(*(path.relative_to(PROJECT) for path in PROJECT.glob("tests/test_pay*.py")))
     remove_requirement("cryptography")
 
@@ -199,6 +200,9 @@ def notes():
     if APP_TYPE == "mini_program" and (USE_JSSDK or USE_OAUTH):
         lines.append("Note: JSSDK and web OAuth are official-account features, ignored for a mini_program project.")
         lines.append("注意：JSSDK 与网页授权是公众号功能，小程序项目会忽略这两个选项。")
+    if USE_PAY and OFFICIAL_ACCOUNT and not USE_OAUTH:
+        lines.append("Note: web OAuth is on anyway: WeChat Pay on official-account pages needs the payer's openid.")
+        lines.append("注意：已启用网页授权：公众号网页里的微信支付需要付款人的 openid。")
     return lines
 
 

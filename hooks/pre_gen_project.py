@@ -23,6 +23,7 @@ RESERVED_SLUGS = {
     "app",
     "config",
     "core",
+    "shop",
     "environment",
     "handlers",
     "pages",

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
 {%- endif %}
 {%- if cookiecutter.use_pay == True %}
     "wechat.pay",  # WeChat Pay 微信支付: orders, refunds, notifications
+    "shop",  # the example shop (products, orders paid with WeChat Pay): yours to edit
 {%- endif %}
 ]
 MIDDLEWARE = [
@@ -244,6 +245,9 @@ urlpatterns = [
 {%- endif %}
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram.urls")),
+{%- endif %}
+{%- if cookiecutter.use_pay %}
+    path("api/shop/", include("shop.urls")),  # the example shop's orders API
 {%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", me, name="me"),

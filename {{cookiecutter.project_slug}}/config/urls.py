@@ -33,6 +33,9 @@ urlpatterns = [
 {%- if cookiecutter.__miniprogram == "True" %}
     path("api/miniprogram/", include("wechat.miniprogram.urls")),
 {%- endif %}
+{%- if cookiecutter.use_pay %}
+    path("api/shop/", include("shop.urls")),  # the example shop's orders API
+{%- endif %}
 {%- if cookiecutter.__oauth == "True" %}
     path("me/", pages.me, name="me"),
 {%- endif %}

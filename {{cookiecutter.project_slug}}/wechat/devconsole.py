@@ -25,6 +25,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 import requests
+from django.apps import apps
 from django.conf import settings
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
@@ -78,7 +79,8 @@ def local_debug_only(view):
 @local_debug_only
 @require_GET
 def console(request):
-    context = {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE, "since": repr(time.time())}
+    pay_url = reverse("wechat_pay:dev_console") if apps.is_installed("wechat.pay") else ""
+    context = {"events": EVENTS, "mode": app_settings.ENCRYPT_MODE, "since": repr(time.time()), "pay_url": pay_url}
     return render(request, "wechat/dev_console.html", context)
 
 

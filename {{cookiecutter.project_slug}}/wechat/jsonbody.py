@@ -2,7 +2,7 @@
 # Edit handlers/ (app.py), your own apps and the settings instead. 模板文件：用 cruft 更新；请改 handlers/ 和你的应用。
 """JSON request bodies, read in one place: a client's odd input is a 400 with a reason, never a 500.
 
-    from wechat.jsonbody import BadJSON, json_object, text_field
+    from wechat.jsonbody import BadJSON, id_field, json_object, text_field
 
     try:
         body = json_object(request.body)      # a dict
@@ -78,6 +78,23 @@ def text_field(body, name, *, max_length=MAX_TEXT):
         raise BadJSON(f"{name} is too long (at most {max_length} characters)")
     if not value.isprintable() and any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
         raise BadJSON(f"{name} must not contain control characters or lone surrogates")
+    return value
+
+
+def id_field(body, name):
+    """``body[name]``: a database id (a positive integer below 2**63); BadJSON otherwise.
+
+    ``true`` is refused although Python counts it as an int, and so are ``1.0`` and ``"1"``.
+    """
+    value = body.get(name)
+    if value is None:
+        raise BadJSON(f"{name} is required (a positive integer)")
+    if isinstance(value, float):
+        raise BadJSON(f"{name} must be a positive integer, not a decimal number")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadJSON(f"{name} must be a positive integer, not {_json_type(value)}")
+    if not 0 < value < 2**63:
+        raise BadJSON(f"{name} must be a positive integer below 2**63")
     return value
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",  # your app: your models (core/models.py), admin pages and views
 {%- if cookiecutter.use_pay == True %}
     "wechat.pay",  # WeChat Pay 微信支付: orders, refunds, notifications
+    "shop",  # the example shop (products, orders paid with WeChat Pay): yours to edit
 {%- endif %}
 ]
 

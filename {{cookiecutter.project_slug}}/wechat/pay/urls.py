@@ -6,6 +6,7 @@ The views are imported on the first request: ``app.py`` (the single-file layout)
 is still being read as the settings, before the models can load.
 """
 
+from django.conf import settings
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -23,7 +24,17 @@ def lazy(name):
     return view
 
 
+def dev_console_pay(request):
+    from .devconsole import pay
+
+    return pay(request)
+
+
 urlpatterns = [
     path("notify/", lazy("payment_notify"), name="notify"),
     path("refund-notify/", lazy("refund_notify"), name="refund_notify"),
 ]
+
+# The dev console's pay button (wechat.pay.devconsole), DEBUG only like the console itself.
+if settings.DEBUG:
+    urlpatterns.append(path("dev/", dev_console_pay, name="dev_console"))
