@@ -5,9 +5,12 @@
     GET  /api/shop/orders/<out_trade_no>/
         -> 200 {"out_trade_no": "...", "status": "paid", ...}
 
-The buyer is {% if cookiecutter.__miniprogram == "True" %}the mini program's user (``Authorization: Bearer <access token>``){% endif %}
-{%- if cookiecutter.__miniprogram == "True" and cookiecutter.__oauth == "True" %} or {% endif %}
-{%- if cookiecutter.__oauth == "True" %}the official account's user signed in by web OAuth (the session cookie; send the CSRF token){% endif %}.
+The buyer is known by
+{%- if cookiecutter.__miniprogram == "True" %}
+the mini program's JWT (``Authorization: Bearer <access token>``){% endif %}
+{%- if cookiecutter.__miniprogram == "True" and cookiecutter.__oauth == "True" %} or by{% endif %}
+{%- if cookiecutter.__oauth == "True" %}
+web OAuth on official-account pages (the session cookie: send the CSRF token){% endif %}.
 The amount always comes from the product on the server, never from the client.
 """
 
@@ -27,6 +30,14 @@ from wechat.pay.models import Order
 from wechat.pay.orders import PayError, create_order
 
 from .models import Product, Purchase
+
+{% if cookiecutter.__miniprogram == "True" and cookiecutter.__oauth == "True" -%}
+SIGN_IN = "sign in first: Authorization: Bearer <access token>, or web OAuth on an official-account page"
+{%- elif cookiecutter.__miniprogram == "True" -%}
+SIGN_IN = "sign in first: Authorization: Bearer <access token>"
+{%- else -%}
+SIGN_IN = "sign in first: web OAuth on an official-account page"
+{%- endif %}
 
 
 class NotSignedIn(Exception):
@@ -53,11 +64,7 @@ def buyer(request):
     if user is not None:
         return user, False
 {%- endif %}
-    raise NotSignedIn(
-        "sign in first: {% if cookiecutter.__miniprogram == 'True' %}Authorization: Bearer <access token>{% endif %}
-        {%- if cookiecutter.__miniprogram == 'True' and cookiecutter.__oauth == 'True' %}, or {% endif %}
-        {%- if cookiecutter.__oauth == 'True' %}web OAuth on an official-account page{% endif %}"
-    )
+    raise NotSignedIn(SIGN_IN)
 
 
 def csrf_refusal(request):

@@ -14,7 +14,7 @@ from shop.models import Product, Purchase
 from wechat.models import WeChatUser
 from wechat.pay.models import Order
 
-from .pay_fixtures import APP_ID, fake_pay, merchant_verifies, paid_signals  # noqa: F401
+from .pay_fixtures import APP_ID, merchant_verifies  # the fixtures fake_pay and paid_signals: conftest.py
 
 BUYERS = [name for name, module in (("jwt", "wechat.jwt_auth"), ("oauth", "wechat.oauth")) if find_spec(module)]
 ORDERS = "/api/shop/orders/"
