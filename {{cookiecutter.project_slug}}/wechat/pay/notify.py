@@ -19,6 +19,7 @@ import json
 import logging
 import time
 
+from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -100,6 +101,9 @@ def answer(handler, request, event_prefix):
     except PayError as exc:  # a key file that cannot be read, WeChat Pay unreachable...
         logger.error("WeChat Pay notification not handled: %s", exc)
         return fail(503, exc.message)
+    except DatabaseError as exc:  # a locked SQLite, PostgreSQL down: nothing was changed, WeChat Pay retries
+        logger.error("WeChat Pay notification not handled, the database failed: %s", exc.__class__.__name__)
+        return fail(503, "the database is unavailable; retry later")
     if outcome:
         logger.info("WeChat Pay notification: %s", outcome)
     return HttpResponse(status=204)
