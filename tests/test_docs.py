@@ -242,6 +242,9 @@ ENV_READ = re.compile(r'\benv\.(?:str|bool|int|float|list|db_url|cache_url|url)\
 SECRET_READ = re.compile(r'\bsecret_setting\(\s*env,\s*"([A-Z][A-Z0-9_]*)"')  # environment.py's helper
 OS_ENV_READ = re.compile(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]*)"')
 WECHAT_SETTING = re.compile(r'self\._get\(\s*"([A-Z][A-Z0-9_]*)"')
+# The prefix a settings class's _get() puts before the name: "WECHAT_" in wechat/conf.py, "WECHAT_PAY_" in
+# wechat/pay/conf.py. Read from the same file, so that a class with another prefix is scanned right too.
+SETTING_PREFIX = re.compile(r'getattr\(settings,\s*"([A-Z][A-Z0-9_]*_)"\s*\+\s*name\b')
 SETTING = re.compile(r'getattr\(settings,\s*"([A-Z][A-Z0-9_]*)"\s*[,)]')
 DOCUMENTED = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", re.M)
 
@@ -255,7 +258,12 @@ def settings_read():
         text = path.read_text(encoding="utf-8")
         names |= set(ENV_READ.findall(text)) | set(OS_ENV_READ.findall(text)) | set(SETTING.findall(text))
         names |= set(SECRET_READ.findall(text))
-        names |= {"WECHAT_" + name for name in WECHAT_SETTING.findall(text)}
+        short_names = WECHAT_SETTING.findall(text)
+        if short_names:
+            prefixes = set(SETTING_PREFIX.findall(text))
+            assert len(prefixes) == 1, f"{path}: _get() with no single settings prefix to read: {prefixes}"
+            (prefix,) = prefixes
+            names |= {prefix + name for name in short_names}
     return names
 
 
@@ -266,8 +274,11 @@ def test_the_settings_scan_finds_the_known_names():
         "DATABASE_URL",
         "WECHAT_TOKEN",
         "WECHAT_REPLY_BUDGET",
+        "WECHAT_PAY_NOTIFY_TOLERANCE",  # only read through wechat/pay/conf.py's _get(), never from the env
         "GUNICORN_WORKERS",
     } <= settings_read()
+    # Each settings class's own prefix: wechat/pay/conf.py's MCH_ID is WECHAT_PAY_MCH_ID, not WECHAT_MCH_ID.
+    assert not {"WECHAT_MCH_ID", "WECHAT_NOTIFY_TOLERANCE"} & settings_read()
 
 
 @pytest.mark.parametrize("page", SETTINGS_PAGES, ids=lambda path: str(path.relative_to(DOCS)))
