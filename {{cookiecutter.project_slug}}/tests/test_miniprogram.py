@@ -348,8 +348,10 @@ class DRFCart(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request):
-        cart = request._request.wechat_session.setdefault("cart", [])
+        cart = request.wechat_session.setdefault("cart", [])
         cart.append(request.query_params["item"])
+        if request.query_params.get("fail"):
+            raise RuntimeError("the view failed after writing")
         return Response({"cart": cart})
 
 
@@ -381,6 +383,16 @@ def test_a_drf_views_writes_to_the_wechat_session_are_kept(client, fake_wechat, 
     user = WeChatUser.objects.get(openid="o_drf")
     assert dict(session_for(user)) == {"cart": ["tea", "cake"]}  # in the shared store, for any process
     assert client.post("/drf-cart/?item=tea", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+
+
+@pytest.mark.urls(__name__)
+def test_a_view_that_fails_leaves_the_wechat_session_as_it_was(client, fake_wechat, mp_app_id):
+    token = login(client, fake_wechat, mp_app_id, openid="o_drf_fail")["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.post("/drf-cart/?item=tea", **bearer)
+    client.raise_request_exception = False
+    assert client.post("/drf-cart/?item=cake&fail=1", **bearer).status_code == 500
+    assert client.post("/drf-cart/?item=jam", **bearer).json() == {"cart": ["tea", "jam"]}
 
 
 def test_drf_is_not_needed_by_the_rest_of_the_package():

@@ -5,7 +5,8 @@
 ``jwt_required`` saves the session of the views it wraps; this middleware (in
 ``MIDDLEWARE``) also saves the one Django REST framework views get from
 ``wechat.drf.JWTAuthentication``, and any other set on the request. A session
-nobody changed costs nothing: ``UserStore.save()`` writes only changes.
+nobody changed costs nothing: ``UserStore.save()`` writes only changes. After a 5xx (a view
+that raised) nothing is saved, as with Django's own sessions.
 """
 
 import logging
@@ -43,10 +44,12 @@ class WeChatSessionMiddleware:
         if self.is_async:
             return self.__acall__(request)
         response = self.get_response(request)
-        save_wechat_session(request)
+        if response.status_code < 500:  # a view that failed half-way leaves the session as it was
+            save_wechat_session(request)
         return response
 
     async def __acall__(self, request):
         response = await self.get_response(request)
-        await sync_to_async(save_wechat_session)(request)
+        if response.status_code < 500:
+            await sync_to_async(save_wechat_session)(request)
         return response
