@@ -52,7 +52,8 @@ def test_files_match_the_answers(project):
     features = {
         "wechat/jssdk.py": official_account and answers["use_jssdk"],
         "templates/jssdk_demo.html": official_account and answers["use_jssdk"],
-        "wechat/oauth/decorators.py": official_account and answers["use_oauth"],
+        # JSAPI payment needs the payer's openid, which web OAuth gives: use_pay turns it on
+        "wechat/oauth/decorators.py": official_account and (answers["use_oauth"] or answers["use_pay"]),
         "wechat/management/commands/wechat_menu.py": official_account,
         "wechat/management/commands/wechat_sync_users.py": official_account,
         "tests/test_followers.py": official_account,
@@ -71,9 +72,11 @@ def test_files_match_the_answers(project):
         "wechat/miniprogram/views.py": answers["wechat_app_type"] != "official_account",
         "wechat/jwt_auth.py": answers["wechat_app_type"] != "official_account",
         "wechat/middleware.py": answers["wechat_app_type"] != "official_account",
-        "wechat/pay/apps.py": answers.get("use_pay", False),
-        "wechat/fake_pay.py": answers.get("use_pay", False),
-        "tests/test_pay_notify.py": answers.get("use_pay", False),
+        "wechat/pay/apps.py": answers["use_pay"],
+        "wechat/fake_pay.py": answers["use_pay"],
+        "tests/test_pay_notify.py": answers["use_pay"],
+        "shop/views.py": answers["use_pay"],
+        "tests/test_shop.py": answers["use_pay"],
     }
     for feature, wanted in features.items():
         assert (path / feature).exists() == wanted, feature

@@ -13,6 +13,7 @@ def test_not_configured_is_only_a_note(settings):
     for name in ("MCH_ID", "API_V3_KEY", "PRIVATE_KEY_PATH", "CERT_SERIAL_NO", "NOTIFY_URL", "PUBLIC_KEY_ID"):
         setattr(settings, f"WECHAT_PAY_{name}", "")
     settings.WECHAT_PAY_PUBLIC_KEY_PATH = settings.WECHAT_PAY_PLATFORM_CERT_PATH = ""
+    assert ids() == []  # every command runs the checks: no note on each one
     assert ids(deploy=True) == ["wechat_pay.I001"]
 
 

@@ -12,7 +12,6 @@ Signatures, timestamps, nonces and AES follow WeChat's documentation; the
 crypto itself is wechatpy's.
 """
 
-import itertools
 import secrets
 import time
 from urllib.parse import urlencode
@@ -23,7 +22,12 @@ from wechatpy.utils import WeChatSigner
 
 from .checks import valid_aes_key
 
-_msg_ids = itertools.count(int(time.time() * 1000) * 1000)
+
+
+def new_msg_id():
+    """A MsgId no other push shares: random 63 bits, so that processes forked from one parent
+    (gunicorn's workers after the master loaded the app) never repeat each other's ids."""
+    return secrets.randbits(63)
 
 
 def signature(*parts):
@@ -67,7 +71,7 @@ class PushBuilder:
         }
         fields.update(extra)
         if msg_type != "event":
-            fields.setdefault("MsgId", next(_msg_ids))
+            fields.setdefault("MsgId", new_msg_id())
         return fields
 
     def text_fields(self, content, **extra):
