@@ -23,7 +23,6 @@ from wechatpy.utils import WeChatSigner
 from .checks import valid_aes_key
 
 
-
 def new_msg_id():
     """A MsgId no other push shares: random 63 bits, so that processes forked from one parent
     (gunicorn's workers after the master loaded the app) never repeat each other's ids."""
