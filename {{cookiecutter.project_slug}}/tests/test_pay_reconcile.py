@@ -101,14 +101,29 @@ def test_the_sync_reports_wechat_pay_being_down(fake_pay, settings):
 
 
 def test_creating_an_order_queues_its_query(fake_pay, settings, transactional_db):
-    from wechat.tasks import default_task_backend
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        queued = queued_in_database
+    else:
+        queued = queued_in_rq
+    before = queued()
+    order = new_order()
+    after = [job for job in queued() if job not in before]
+    assert [(path, args) for path, args, _ in after] == [("wechat.pay.tasks.query_order_task", [order.out_trade_no])]
+    assert after[0][2] >= order.created_at + datetime.timedelta(seconds=299)
 
-    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
-        pytest.skip("the queued task is read back from the database backend's table")
+
+def queued_in_database():
     from django_tasks_db.models import DBTaskResult
 
-    order = new_order()
-    queued = DBTaskResult.objects.filter(task_path="wechat.pay.tasks.query_order_task")
-    assert [row.args_kwargs["args"] for row in queued] == [[order.out_trade_no]]
-    assert default_task_backend.supports_defer
-    assert queued.get().run_after >= order.created_at + datetime.timedelta(seconds=299)
+    rows = DBTaskResult.objects.filter(task_path="wechat.pay.tasks.query_order_task")
+    return [(row.task_path, row.args_kwargs["args"], row.run_after) for row in rows]
+
+
+def queued_in_rq():
+    import django_rq
+    from rq.registry import ScheduledJobRegistry
+
+    queue = django_rq.get_queue("default")
+    registry = ScheduledJobRegistry(queue=queue)
+    jobs = [queue.fetch_job(job_id) for job_id in registry.get_job_ids()]
+    return [(job.func_name, list(job.args), registry.get_scheduled_time(job)) for job in jobs if job]
