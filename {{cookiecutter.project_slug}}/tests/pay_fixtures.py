@@ -76,20 +76,21 @@ class Received:
         return [call["order"].out_trade_no for call in self.calls]
 
 
+def receiving(signal, uid):
+    received = Received()
+    signal.connect(received, dispatch_uid=uid)
+    yield received
+    signal.disconnect(dispatch_uid=uid)
+
+
 @pytest.fixture
 def paid_signals():
-    received = Received()
-    order_paid.connect(received, dispatch_uid="test-pay-received")
-    yield received
-    order_paid.disconnect(dispatch_uid="test-pay-received")
+    yield from receiving(order_paid, "test-pay-received")
 
 
 @pytest.fixture
 def refunded_signals():
-    received = Received()
-    order_refunded.connect(received, dispatch_uid="test-refund-received")
-    yield received
-    order_refunded.disconnect(dispatch_uid="test-refund-received")
+    yield from receiving(order_refunded, "test-refund-received")
 
 
 def new_order(amount=1500, description="一杯咖啡"):
