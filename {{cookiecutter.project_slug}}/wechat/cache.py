@@ -19,6 +19,7 @@ after the store stopped answering (a circuit breaker): a stalled Redis or a
 locked SQLite file costs one timeout, then quick errors, until it answers again.
 """
 
+import functools
 import pickle
 import time
 
@@ -41,6 +42,12 @@ CLAIM_SQL = (
     "ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
     f"WHERE {TABLE}.expires IS NOT NULL AND {TABLE}.expires <= %s RETURNING cache_key"
 )
+
+
+@functools.lru_cache(maxsize=512)
+def _native_sql(sql, vendor):
+    """``sql`` in the driver's own placeholder style (SQLite's ``?``; psycopg takes ``%s`` as it is)."""
+    return sql.replace("%s", "?") if vendor == "sqlite" else sql
 
 
 class StoreOffline(ConnectionError):
@@ -88,14 +95,35 @@ class DatabaseCache(BaseCache):
 
     # -- SQL -------------------------------------------------------------
     def _execute(self, sql, params=()):
-        with self._breaker, connections[self._alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return self._run(sql, params, fetch=False)
 
     def _fetch(self, sql, params):
-        with self._breaker, connections[self._alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return self._run(sql, params, fetch=True)
+
+    def _run(self, sql, params, fetch):
+        """Run one statement in autocommit: its rows (``fetch``) or its row count.
+
+        Outside a transaction, with no query logging (DEBUG) and no execute
+        wrappers, the statement goes to the DB-API connection itself: Django's
+        cursor layers (a wrapper per call, the placeholder rewrite of SQLite, the
+        wrapper chain) cost more than the statement on the webhook's path. Errors
+        are still Django's (``wrap_database_errors``); anywhere else, Django's cursor.
+        """
+        connection = connections[self._alias]
+        with self._breaker:
+            if connection.in_atomic_block or connection.queries_logged or connection.execute_wrappers:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return cursor.fetchall() if fetch else cursor.rowcount
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
+            with connection.wrap_database_errors:
+                cursor = connection.connection.cursor()
+                try:
+                    cursor.execute(_native_sql(sql, connection.vendor), params)
+                    return cursor.fetchall() if fetch else cursor.rowcount
+                finally:
+                    cursor.close()
 
     def _upsert(self, rows, only_if_expired=False):
         """Insert rows of (key, value, expires); replace existing ones, or only expired ones."""
@@ -153,7 +181,7 @@ class DatabaseCache(BaseCache):
         if guard not in written and key in written:
             self._execute(f"DELETE FROM {TABLE} WHERE cache_key = %s", [key])
         self._cull()
-        return guard in written, key in written
+        return guard in written, guard in written and key in written
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
