@@ -95,6 +95,13 @@ def timed(application, environs):
     return cpu / len(environs) * 1e6, wall / len(environs) * 1e6, statuses
 
 
+# Every statement sent to SQLite, through Django's cursor or straight to the driver's (wechat.cache).
+SQLITE_STATEMENTS = (
+    "<method 'execute' of 'sqlite3.Cursor' objects>",
+    "<method 'executemany' of 'sqlite3.Cursor' objects>",
+)
+
+
 def profile(application, environs, top):
     statuses = {}
     profiler = cProfile.Profile()
@@ -110,7 +117,7 @@ def profile(application, environs, top):
     counters = {"SQL statements": 0, "socket sends (Redis)": 0, "wechat/conf.py reads": 0}
     for (filename, _line, function), (_, ncalls, _, _, _) in stats.stats.items():
         path = filename.replace(os.sep, "/")
-        if path.endswith("django/db/backends/utils.py") and function in ("_execute", "_executemany"):
+        if filename == "~" and function in SQLITE_STATEMENTS:  # Django's cursor or the driver's, alike
             counters["SQL statements"] += ncalls
         elif function == "<method 'sendall' of '_socket.socket' objects>":
             counters["socket sends (Redis)"] += ncalls
