@@ -8,6 +8,7 @@ that matches an order exactly may change it.
 import json
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,16 +83,7 @@ def test_any_envelope(fake_pay, client, event_type, resource):
 @given(data=st.data())
 def test_payment_resources_with_hostile_fields(fake_pay, client, data):
     order = Order.objects.filter(status=Order.Status.CREATED).first() or new_order(amount=1234)
-    genuine = {
-        "mchid": MCH_ID,
-        "appid": APP_ID,
-        "out_trade_no": order.out_trade_no,
-        "transaction_id": "4200000000" + str(time.time_ns())[-12:],
-        "trade_state": "SUCCESS",
-        "success_time": "2024-05-01T12:00:00+08:00",
-        "amount": {"total": 1234, "currency": "CNY"},
-        "payer": {"openid": order.openid},
-    }
+    genuine = genuine_payment(order)
     resource = {}
     for name, value in genuine.items():
         chosen = data.draw(field_values(value), label=name)
@@ -106,6 +98,29 @@ def test_payment_resources_with_hostile_fields(fake_pay, client, data):
         assert matches, resource
     else:
         assert reload(order).status == Order.Status.CREATED
+
+
+def genuine_payment(order):
+    return {
+        "mchid": MCH_ID,
+        "appid": APP_ID,
+        "out_trade_no": order.out_trade_no,
+        "transaction_id": "4200000000" + str(time.time_ns())[-12:],
+        "trade_state": "SUCCESS",
+        "success_time": "2024-05-01T12:00:00+08:00",
+        "amount": {"total": order.amount, "currency": "CNY"},
+        "payer": {"openid": order.openid},
+    }
+
+
+@pytest.mark.parametrize("hostile", [["SUCCESS"], {"SUCCESS": 1}], ids=["list", "object"])
+@pytest.mark.parametrize("name", ["mchid", "appid", "out_trade_no", "transaction_id", "trade_state", "amount"])
+def test_a_payment_field_of_another_json_type_is_a_400(fake_pay, client, name, hostile):
+    # Found by the fuzzing above: a list in trade_state once reached a set lookup and answered 500.
+    order = new_order()
+    resource = {**genuine_payment(order), name: hostile}
+    response = post(client, fake_pay, "/wechat/pay/notify/", envelope(fake_pay, "TRANSACTION.SUCCESS", resource))
+    assert response.status_code in (400, 404) and reload(order).status == Order.Status.CREATED
 
 
 @given(data=st.data())

@@ -171,7 +171,7 @@ def transaction_mismatch(order, data):
             return "amount.total does not match the order"
         if amount.get("currency", order.currency) != order.currency:
             return "amount.currency does not match the order"
-    if data.get("trade_state") not in TRADE_STATES:
+    if not isinstance(data.get("trade_state"), str) or data["trade_state"] not in TRADE_STATES:
         return "trade_state is missing or unknown"
     transaction_id = data.get("transaction_id")
     if transaction_id is not None and not (isinstance(transaction_id, str) and WECHAT_ID.fullmatch(transaction_id)):
