@@ -1,5 +1,6 @@
 """Fixtures that speak WeChat: pushes signed (and encrypted) exactly as WeChat sends them."""
 
+import contextlib
 import os
 import secrets
 from importlib.util import find_spec
@@ -189,3 +190,17 @@ def broken_cache(settings, db):
 # WeChat Pay's fixtures (fake_pay, pay_mode, paid_signals, refunded_signals), in projects that chose it.
 if find_spec("wechat.pay") is not None:
     from .pay_fixtures import fake_pay, paid_signals, pay_mode, refunded_signals  # noqa: E402, F401
+
+
+@contextlib.contextmanager
+def table_away(table):
+    """The database fails under the code inside: ``table`` is renamed away, and back afterwards."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")

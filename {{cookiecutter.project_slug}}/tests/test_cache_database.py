@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from wechat.cache import DatabaseCache
 
+from .conftest import table_away
+
 
 def test_the_default_cache_is_the_multi_process_database_cache():
     assert isinstance(caches["default"], DatabaseCache)
@@ -33,14 +35,8 @@ def test_outside_a_transaction_the_claim_is_atomic_and_errors_are_still_djangos(
     assert backend.claim("test:guard", "test:other", "replay", 60, 60) == (False, False)
     assert backend.claim("test:guard2", "test:key", "retry", 60, 60) == (True, False)
     assert cache.get("test:key") == "first" and cache.get("test:other") is None
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE wechat_cache RENAME TO wechat_cache_away")
-    try:
-        with pytest.raises(DatabaseError):
-            cache.get("test:key")
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE wechat_cache_away RENAME TO wechat_cache")
+    with table_away("wechat_cache"), pytest.raises(DatabaseError):
+        cache.get("test:key")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,6 +9,7 @@ import pytest
 from wechat.pay.models import Order, OrderEvent
 from wechat.pay.signals import order_paid
 
+from .conftest import table_away
 from .pay_fixtures import new_order, reload
 
 PAID_EVENTS = {"kind": "paid"}
@@ -133,18 +134,9 @@ def test_get_is_not_allowed(fake_pay, client):
 
 
 def test_a_database_failure_answers_503_changes_nothing_and_the_retry_succeeds(fake_pay, paid_signals, caplog):
-    from django.db import connection
-
     order = new_order()
-    table = Order._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")  # the database fails under the view
-    try:
-        with caplog.at_level(logging.ERROR, logger="wechat.pay"):
-            [(status, body)] = fake_pay.pay.notify(order.out_trade_no)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    with table_away(Order._meta.db_table), caplog.at_level(logging.ERROR, logger="wechat.pay"):
+        [(status, body)] = fake_pay.pay.notify(order.out_trade_no)
     assert status == 503 and json.loads(body)["code"] == "FAIL", body
     assert "Traceback" not in caplog.text and "the database failed" in caplog.text
     assert reload(order).status == Order.Status.CREATED and paid_signals.calls == []

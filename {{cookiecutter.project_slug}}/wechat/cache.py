@@ -19,6 +19,7 @@ after the store stopped answering (a circuit breaker): a stalled Redis or a
 locked SQLite file costs one timeout, then quick errors, until it answers again.
 """
 
+import contextlib
 import functools
 import pickle
 import time
@@ -112,18 +113,14 @@ class DatabaseCache(BaseCache):
         connection = connections[self._alias]
         with self._breaker:
             if connection.in_atomic_block or connection.queries_logged or connection.execute_wrappers:
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    return cursor.fetchall() if fetch else cursor.rowcount
-            connection.close_if_health_check_failed()
-            connection.ensure_connection()
-            with connection.wrap_database_errors:
-                cursor = connection.connection.cursor()
-                try:
-                    cursor.execute(_native_sql(sql, connection.vendor), params)
-                    return cursor.fetchall() if fetch else cursor.rowcount
-                finally:
-                    cursor.close()
+                cursor = connection.cursor()
+            else:
+                connection.close_if_health_check_failed()
+                connection.ensure_connection()
+                cursor, sql = connection.connection.cursor(), _native_sql(sql, connection.vendor)
+            with connection.wrap_database_errors, contextlib.closing(cursor):
+                cursor.execute(sql, params)
+                return cursor.fetchall() if fetch else cursor.rowcount
 
     def _upsert(self, rows, only_if_expired=False):
         """Insert rows of (key, value, expires); replace existing ones, or only expired ones."""
