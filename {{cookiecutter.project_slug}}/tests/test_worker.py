@@ -6,6 +6,7 @@ what the test wrote: ``transactional_db``); with Redis they wait in the real Red
 """
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -181,6 +182,84 @@ def wait_for(condition, timeout=15.0):
     return condition()
 
 
+# Lands a SIGTERM inside a finalizer while runserver runs its system checks (a sitecustomize module:
+# Python imports it at start, so the server is started as a user starts it).
+SIGTERM_IN_A_FINALIZER = """
+import signal
+import sys
+
+from django.core import checks
+
+
+class LandsInAFinalizer:
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)
+
+
+if "runserver" in sys.argv:
+
+    @checks.register()
+    def sigterm_in_a_finalizer(**kwargs):
+        LandsInAFinalizer()  # collected at once: the handler runs inside __del__
+        print("checks done", flush=True)
+        return []
+"""
+
+
+class Runserver:
+    """``runserver`` (in DEBUG) in a process group of its own, as a terminal starts it; its output read as it comes."""
+
+    def __init__(self, tmp_path, settings, *options, **env):
+        redis = settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "WECHAT_", "JWT_"))
+        }
+        environment.update(
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            JWT_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_DEBUG="true",
+            PYTHONUNBUFFERED="1",
+            # This worker must take no one's tasks: a database of its own, and no Redis it can reach.
+            DATABASE_URL=f"sqlite:///{tmp_path / 'runserver.sqlite3'}",
+            CACHE_URL="redis://127.0.0.1:9/0" if redis else "dbcache://wechat_cache",
+            **env,
+        )
+        self.process = subprocess.Popen(
+            [*MANAGE, "runserver", f"127.0.0.1:{free_port()}", *options],
+            cwd=PROJECT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines = []  # read as they come: the pipe never fills, and a test sees what the server has done
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self.reader.start()
+
+    @property
+    def output(self):
+        return "".join(self.lines)
+
+    def worker(self):
+        """The pid of the worker the server started, once it says so."""
+        started = wait_for(lambda: re.search(r"Started wechat_worker \(pid (\d+)\)", self.output))
+        assert started, self.output
+        return int(started[1])
+
+    def stopped(self, timeout=15):
+        """Whether the server stopped within ``timeout`` seconds; it is killed if not."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            return False
+        finally:
+            self.reader.join(timeout=10)
+        return True
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize(
     "reload, stop",
@@ -188,38 +267,28 @@ def wait_for(condition, timeout=15.0):
     ids=["autoreloader, Ctrl-C", "noreload, SIGTERM"],
 )
 def test_runserver_starts_the_worker_and_stops_it(tmp_path, settings, reload, stop):
-    redis = settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "WECHAT_", "JWT_"))}
-    env.update(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        JWT_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_DEBUG="true",
-        PYTHONUNBUFFERED="1",
-        # This worker must take no one's tasks: a database of its own, and no Redis it can reach.
-        DATABASE_URL=f"sqlite:///{tmp_path / 'runserver.sqlite3'}",
-        CACHE_URL="redis://127.0.0.1:9/0" if redis else "dbcache://wechat_cache",
-    )
-    command = [*MANAGE, "runserver", f"127.0.0.1:{free_port()}"] + ([] if reload else ["--noreload"])
-    server = subprocess.Popen(
-        command,
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal gives it
-    )
+    server = Runserver(tmp_path, settings, *([] if reload else ["--noreload"]))
     try:
-        workers = wait_for(lambda: workers_under(server.pid))
-        assert len(workers) == 1, workers
+        worker = server.worker()
+        assert workers_under(server.process.pid) == [worker]
         if stop == "ctrl-c":
-            os.killpg(server.pid, signal.SIGINT)
+            os.killpg(server.process.pid, signal.SIGINT)
         else:
-            os.kill(server.pid, signal.SIGTERM)
-        output = server.communicate(timeout=15)[0]
+            os.kill(server.process.pid, signal.SIGTERM)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-    assert wait_for(lambda: workers[0] not in processes(), timeout=10), "the worker outlived the server"
-    assert f"Started wechat_worker (pid {workers[0]})" in output, output
+        assert server.stopped(), "the server did not stop:\n" + server.output
+    assert wait_for(lambda: worker not in processes(), timeout=10), "the worker outlived the server"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_sigterm_landing_in_a_finalizer_still_stops_the_server(tmp_path, settings):
+    """An exception raised by a signal handler inside ``__del__`` is swallowed: SIGTERM must not rely on one."""
+    (tmp_path / "sitecustomize.py").write_text(SIGTERM_IN_A_FINALIZER, encoding="utf-8")
+    pythonpath = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    server = Runserver(tmp_path, settings, "--noreload", PYTHONPATH=pythonpath)
+    try:
+        worker = server.worker()
+    finally:
+        assert server.stopped(), "the server served on:\n" + server.output
+    assert "checks done" not in server.output, server.output
+    assert wait_for(lambda: worker not in processes(), timeout=10), "the worker outlived the server"

@@ -50,9 +50,9 @@ class Command(StaticfilesRunserverCommand):
         autoreload.file_changed.connect(handler_files_changed, dispatch_uid="wechat.handler_files_changed")
         serving = not options["use_reloader"] or os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true"
         if serving and settings.DEBUG and options.get("use_worker", True):
-            # SIGTERM ends the server through Python's exit (as the autoreloader does), so the worker stops too.
-            signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
-            self.start_worker()
+            self.worker = None
+            signal.signal(signal.SIGTERM, self.stop_now)
+            self.worker = self.start_worker()
         super().run(**options)
 
     def start_worker(self):
@@ -62,6 +62,21 @@ class Command(StaticfilesRunserverCommand):
         worker = subprocess.Popen(command, env=environment, start_new_session=True)
         atexit.register(stop_worker, worker)
         self.stdout.write(f"Started wechat_worker (pid {worker.pid}) for the enqueued tasks; it stops with the server.")
+        return worker
+
+    def stop_now(self, signum, frame):
+        """SIGTERM: stop the worker, then this server, at once.
+
+        Not by raising ``SystemExit`` (``sys.exit()``): an exception raised by a signal handler is
+        swallowed when the signal lands in a finalizer or a weakref callback, and the server would
+        serve on. A worker that has just been started, before ``self.worker`` is set, stops by
+        itself within a second once its parent is gone.
+        """
+        if self.worker is not None:
+            stop_worker(self.worker)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def python_command():
