@@ -248,16 +248,21 @@ class Runserver:
         return int(started[1])
 
     def stopped(self, timeout=15):
-        """Whether the server stopped within ``timeout`` seconds; it is killed if not."""
+        """Whether the server stopped within ``timeout`` seconds (with its output all read)."""
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            return False
+        self.reader.join(timeout=10)
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.process.poll() is None:  # a failed test leaves no server behind
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            return False
-        finally:
-            self.reader.join(timeout=10)
-        return True
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
@@ -267,15 +272,13 @@ class Runserver:
     ids=["autoreloader, Ctrl-C", "noreload, SIGTERM"],
 )
 def test_runserver_starts_the_worker_and_stops_it(tmp_path, settings, reload, stop):
-    server = Runserver(tmp_path, settings, *([] if reload else ["--noreload"]))
-    try:
+    with Runserver(tmp_path, settings, *([] if reload else ["--noreload"])) as server:
         worker = server.worker()
         assert workers_under(server.process.pid) == [worker]
         if stop == "ctrl-c":
             os.killpg(server.process.pid, signal.SIGINT)
         else:
             os.kill(server.process.pid, signal.SIGTERM)
-    finally:
         assert server.stopped(), "the server did not stop:\n" + server.output
     assert wait_for(lambda: worker not in processes(), timeout=10), "the worker outlived the server"
 
@@ -285,10 +288,8 @@ def test_a_sigterm_landing_in_a_finalizer_still_stops_the_server(tmp_path, setti
     """An exception raised by a signal handler inside ``__del__`` is swallowed: SIGTERM must not rely on one."""
     (tmp_path / "sitecustomize.py").write_text(SIGTERM_IN_A_FINALIZER, encoding="utf-8")
     pythonpath = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
-    server = Runserver(tmp_path, settings, "--noreload", PYTHONPATH=pythonpath)
-    try:
+    with Runserver(tmp_path, settings, "--noreload", PYTHONPATH=pythonpath) as server:
         worker = server.worker()
-    finally:
         assert server.stopped(), "the server served on:\n" + server.output
     assert "checks done" not in server.output, server.output
     assert wait_for(lambda: worker not in processes(), timeout=10), "the worker outlived the server"
